@@ -1,0 +1,92 @@
+# The one front door. `make help` lists the targets.
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+PIP := $(BIN)/python -m pip install --quiet --disable-pip-version-check
+SAM_VERSION := 1.170.0
+
+DATA ?= ../shared/data/movies/movies_reconstructed.csv.gz
+RECIPE ?= offline
+CONFIG := training/configs/$(RECIPE).cfg
+TEXT_FIELDS ?= title+description
+BUILD := build
+ARCHIVE := $(BUILD)/model.tar.gz
+BUCKET ?= $(MOVIE_GENRE_BUCKET)
+PREFIX ?= $(or $(MOVIE_GENRE_PREFIX),movie-genre)
+VERSION ?=
+
+OTHELLO_TITLE := Othello
+OTHELLO_DESCRIPTION := The evil Iago pretends to be friend of Othello in order to manipulate him to serve his own end in the film version of this Shakespeare classic.
+
+.PHONY: help run test lint format train evaluate package publish pull lg-model variants clean
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(PIP) --upgrade pip
+
+# Light install for `make run`: the CLI and spaCy, nothing for training or serving.
+$(VENV)/.installed-model: pyproject.toml | $(BIN)/python
+	$(PIP) -e '.[model]'
+	touch $@
+
+# Everything the tests and the training steps use.
+$(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
+	$(PIP) -e '.[dev]'
+	touch $@
+
+# SAM pins click, pydantic and boto3 tightly: it lives in an environment of its own, linked here.
+$(BIN)/sam: | $(BIN)/python
+	$(PYTHON) -m venv $(VENV)/sam
+	$(VENV)/sam/bin/python -m pip install --quiet --disable-pip-version-check aws-sam-cli==$(SAM_VERSION)
+	ln -sf ../sam/bin/sam $@
+
+run: $(VENV)/.installed-model ## Set up and classify the Othello example with the model kept in the repo
+	$(BIN)/movie_classifier --title "$(OTHELLO_TITLE)" --description "$(OTHELLO_DESCRIPTION)"
+
+test: $(VENV)/.installed-dev $(BIN)/sam ## Run the tests (unit and functional; not the Docker e2e)
+	$(BIN)/pytest
+
+lint: $(VENV)/.installed-dev ## ruff check and format check
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(VENV)/.installed-dev ## Apply ruff's fixes and formatting
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+train: $(VENV)/.installed-dev ## Prepare data, train RECIPE (offline|lg), evaluate, package -> build/
+	$(BIN)/movie-genre-train prepare --data "$(DATA)" --out $(BUILD)/corpus --text-fields "$(TEXT_FIELDS)"
+	$(BIN)/python -m spacy train $(CONFIG) --output $(BUILD)/train \
+	    --paths.train $(BUILD)/corpus/train.spacy --paths.dev $(BUILD)/corpus/dev.spacy
+	$(MAKE) evaluate package RECIPE=$(RECIPE)
+
+evaluate: $(VENV)/.installed-dev ## Score build/train/model-best: build/eval/{metrics.json,report.md,pr_curves.png}
+	$(BIN)/movie-genre-train evaluate --model $(BUILD)/train/model-best --corpus $(BUILD)/corpus \
+	    --out $(BUILD)/eval $(if $(wildcard $(BUILD)/variants.json),--variants $(BUILD)/variants.json)
+
+package: $(VENV)/.installed-dev ## Pack build/artifact and build/model.tar.gz with its manifest
+	$(BIN)/movie-genre-train package --config $(CONFIG) --recipe $(RECIPE) --out $(BUILD)
+
+publish: $(VENV)/.installed-dev ## Upload build/model.tar.gz: make publish BUCKET=my-models
+	$(BIN)/movie-genre-train publish $(ARCHIVE) --bucket "$(BUCKET)" --prefix "$(PREFIX)"
+
+pull: $(VENV)/.installed-dev ## Download and verify a model into models/pulled: make pull BUCKET=my-models [VERSION=...]
+	$(BIN)/movie-genre-train pull --bucket "$(BUCKET)" --prefix "$(PREFIX)" $(if $(VERSION),--version "$(VERSION)")
+
+lg-model: $(VENV)/.installed-dev ## Install en_core_web_lg (needs GitHub access) for RECIPE=lg
+	$(BIN)/python -m spacy download en_core_web_lg
+
+variants: $(VENV)/.installed-dev ## Train and compare model variants on dev -> build/variants.json
+	$(BIN)/movie-genre-train prepare --data "$(DATA)" --out $(BUILD)/corpus-description --text-fields description
+	$(BIN)/movie-genre-train prepare --data "$(DATA)" --out $(BUILD)/corpus-title-description --text-fields title+description
+	$(BIN)/python bench/model_variants.py --out $(BUILD)/variants.json
+
+clean: ## Remove build outputs (keeps .venv and models/)
+	rm -rf $(BUILD)

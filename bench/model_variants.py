@@ -1,0 +1,128 @@
+"""Train model variants on the same split and compare them on the validation (dev) split.
+
+    python bench/model_variants.py --out build/variants.json [--only NAME ...]
+
+Each variant is a training config plus overrides; each is trained with `spacy train`'s own code,
+scored on dev, and its thresholds tuned on dev. The test split is not looked at here.
+The JSON it writes is what `movie-genre-train evaluate --variants` puts in the report.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from pathlib import Path
+
+import spacy
+from genre_model import compose_text
+from genre_model.classifier import score_texts
+from genre_training.metrics import (
+    DEFAULT_THRESHOLD,
+    apply_thresholds,
+    classification_report,
+    label_matrix,
+    score_matrix,
+    tune_thresholds,
+)
+from genre_training.prepare import PREPARE_REPORT, read_jsonl
+from spacy.cli.train import train
+
+OFFLINE = Path("training/configs/offline.cfg")
+LG = Path("training/configs/lg.cfg")
+# The lg recipe with its static vectors taken out, so that it runs here.
+LG_WITHOUT_VECTORS = {
+    "paths.vectors": None,
+    "components.tok2vec.model.embed.include_static_vectors": False,
+    "components.tok2vec.model.encode.width": 64,
+    "components.tok2vec.model.encode.depth": 2,
+}
+
+# name -> (config, corpus made by `prepare --text-fields ...`, overrides)
+VARIANTS: dict[str, tuple[Path, str, dict[str, object]]] = {
+    "bow, description only": (OFFLINE, "description", {}),
+    "bow, title + description": (OFFLINE, "title+description", {}),
+    "bow, title + description, dropout 0.3": (
+        OFFLINE,
+        "title+description",
+        {"training.dropout": 0.3},
+    ),
+    "bow, title + description, bigrams": (
+        OFFLINE,
+        "title+description",
+        {"components.textcat_multilabel.model.ngram_size": 2},
+    ),
+    "ensemble (bow + CNN width 64 depth 2, no vectors), title + description": (
+        LG,
+        "title+description",
+        LG_WITHOUT_VECTORS,
+    ),
+}
+
+
+def run_variant(name: str, config: Path, corpus: Path, overrides: dict, work: Path) -> dict:
+    output = work / name.replace(" ", "_").replace(",", "").replace("+", "plus")
+    started = time.perf_counter()
+    train(
+        config,
+        output,
+        overrides={
+            "paths.train": str(corpus / "train.spacy"),
+            "paths.dev": str(corpus / "dev.spacy"),
+            **overrides,
+        },
+    )
+    minutes = (time.perf_counter() - started) / 60
+    prepared = json.loads((corpus / PREPARE_REPORT).read_text(encoding="utf-8"))
+    labels, fields = prepared["labels"], prepared["text_fields"]
+    rows = read_jsonl(corpus / "dev.jsonl")
+    truth = label_matrix([row["genres"] for row in rows], labels)
+    nlp = spacy.load(output / "model-best")
+    texts = [compose_text(row["title"], row["description"], fields) for row in rows]
+    scores = score_matrix(score_texts(nlp, labels, texts), labels)
+    at_half = apply_thresholds(scores, labels, dict.fromkeys(labels, DEFAULT_THRESHOLD))
+    tuned = apply_thresholds(scores, labels, tune_thresholds(truth, scores, labels))
+    report_half = classification_report(truth, at_half, scores, labels)
+    report_tuned = classification_report(truth, tuned, scores, labels)
+    return {
+        "name": name,
+        "config": str(config),
+        "text_fields": fields,
+        "overrides": overrides,
+        "dev_micro_f1_at_0.5": report_half["micro"]["f1"],
+        "dev_micro_f1_tuned": report_tuned["micro"]["f1"],
+        "dev_macro_f1_tuned": report_tuned["macro"]["f1"],
+        "train_minutes": minutes,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--out", type=Path, default=Path("build/variants.json"))
+    parser.add_argument(
+        "--corpus-root",
+        type=Path,
+        default=Path("build"),
+        help="holds corpus-<text fields>/ folders made by `prepare`",
+    )
+    parser.add_argument("--work", type=Path, default=Path("build/variants"))
+    parser.add_argument("--only", nargs="*", help="variant names to run (default: all)")
+    args = parser.parse_args()
+    done = json.loads(args.out.read_text()) if args.out.is_file() else []
+    for name, (config, fields, overrides) in VARIANTS.items():
+        if args.only and name not in args.only:
+            continue
+        corpus = args.corpus_root / f"corpus-{fields.replace('+', '-')}"
+        result = run_variant(name, config, corpus, overrides, args.work)
+        done = [row for row in done if row["name"] != name] + [result]
+        args.out.write_text(json.dumps(done, indent=2) + "\n")
+        print(
+            f"{name}: dev micro F1 @0.5 {result['dev_micro_f1_at_0.5']:.4f}, tuned "
+            f"{result['dev_micro_f1_tuned']:.4f}, macro tuned {result['dev_macro_f1_tuned']:.4f}, "
+            f"{result['train_minutes']:.1f} min",
+            flush=True,
+        )
+
+
+if __name__ == "__main__":
+    main()

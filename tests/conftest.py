@@ -1,0 +1,89 @@
+"""Shared fixtures: real data files from ../shared, and one small model trained on real rows."""
+
+from __future__ import annotations
+
+import gzip
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+DATA_DIR = REPO.parent / "shared" / "data" / "movies"
+MAIN_DATA = DATA_DIR / "movies_reconstructed.csv.gz"
+# A real piece of the original movies_metadata.csv, spreadsheet damage and all.
+ORIGINAL_SAMPLE = DATA_DIR / "movies_metadata_sample_3087.csv.gz"
+TINY_TRAINING = {"training.max_steps": 150, "training.eval_frequency": 50}
+
+
+def write_csv(frame: pd.DataFrame, path: Path) -> Path:
+    with gzip.open(path, "wt", encoding="utf-8", newline="") as stream:
+        frame.to_csv(stream, index=False)
+    return path
+
+
+@pytest.fixture(scope="session")
+def original_sample() -> Path:
+    if not ORIGINAL_SAMPLE.is_file():
+        pytest.fail(f"test data missing: {ORIGINAL_SAMPLE} (shared/ must sit beside the repo)")
+    return ORIGINAL_SAMPLE
+
+
+@pytest.fixture(scope="session")
+def small_csv(original_sample: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The first 600 rows of the original-format sample: fast to train on, still real."""
+    frame = pd.read_csv(original_sample, dtype=str, keep_default_na=False).head(600)
+    return write_csv(frame, tmp_path_factory.mktemp("data") / "small.csv.gz")
+
+
+def train_pipeline(corpus: Path, config: Path, output: Path, **overrides: object) -> Path:
+    """spacy train, through spaCy's own CLI code, with a tiny step budget."""
+    from spacy.cli.train import train
+
+    train(
+        config,
+        output,
+        overrides={
+            "paths.train": str(corpus / "train.spacy"),
+            "paths.dev": str(corpus / "dev.spacy"),
+            **TINY_TRAINING,
+            **overrides,
+        },
+    )
+    return output / "model-best"
+
+
+@pytest.fixture(scope="session")
+def trained(small_csv: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """prepare -> train (offline recipe, 150 steps) -> evaluate -> package, on real rows."""
+    from genre_training.evaluate import evaluate
+    from genre_training.package import package
+    from genre_training.prepare import prepare
+
+    root = tmp_path_factory.mktemp("trained")
+    config = REPO / "training" / "configs" / "offline.cfg"
+    prepare(
+        small_csv,
+        root / "corpus",
+        text_fields="title+description",
+        description_column="overview",
+        min_genre_count=60,
+    )
+    model = train_pipeline(root / "corpus", config, root / "train")
+    evaluate(model, root / "corpus", root / "eval")
+    package(model, root / "eval", config, "offline", root)
+    return {
+        "root": root,
+        "corpus": root / "corpus",
+        "model": model,
+        "eval": root / "eval",
+        "artifact": root / "artifact",
+        "archive": root / "model.tar.gz",
+    }
+
+
+@pytest.fixture
+def artifact_copy(trained: dict[str, Path], tmp_path: Path) -> Path:
+    """A copy of the packaged artifact that a test may damage."""
+    return Path(shutil.copytree(trained["artifact"], tmp_path / "artifact"))

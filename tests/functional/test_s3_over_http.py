@@ -1,0 +1,115 @@
+"""publish and pull through the CLI against a real HTTP S3 endpoint (moto_server)."""
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import boto3
+import pytest
+
+BUCKET = "team-models"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def s3_endpoint() -> Iterator[str]:
+    server = shutil.which("moto_server", path=str(Path(sys.executable).parent))
+    assert server, "moto_server is not installed beside this Python"
+    port = free_port()
+    process = subprocess.Popen(
+        [server, "-H", "127.0.0.1", "-p", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                if time.monotonic() > deadline or process.poll() is not None:
+                    raise RuntimeError("moto_server did not start") from None
+                time.sleep(0.2)
+        yield url
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+@pytest.fixture
+def env(s3_endpoint: str) -> dict[str, str]:
+    values = dict(
+        os.environ,
+        AWS_ACCESS_KEY_ID="testing",
+        AWS_SECRET_ACCESS_KEY="testing",
+        AWS_DEFAULT_REGION="us-east-1",
+        AWS_ENDPOINT_URL=s3_endpoint,
+    )
+    client = boto3.client(
+        "s3",
+        endpoint_url=s3_endpoint,
+        region_name="us-east-1",
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+    )
+    client.create_bucket(Bucket=BUCKET)
+    return values
+
+
+def run(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    tool = Path(sys.executable).parent / "movie-genre-train"
+    return subprocess.run([str(tool), *args], env=env, capture_output=True, text=True, timeout=120)
+
+
+def test_publish_and_pull_over_http(
+    env: dict[str, str], trained: dict[str, Path], tmp_path: Path
+) -> None:
+    published = run(env, "publish", str(trained["archive"]), "--bucket", BUCKET)
+    assert published.returncode == 0, published.stderr
+    assert "latest -> it" in published.stdout
+    dest = tmp_path / "pulled"
+    pulled = run(env, "pull", "--bucket", BUCKET, "--dest", str(dest))
+    assert pulled.returncode == 0, pulled.stderr
+    assert (dest / "manifest.json").read_bytes() == (
+        trained["artifact"] / "manifest.json"
+    ).read_bytes()
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (
+            ["pull", "--bucket", "absent-bucket"],
+            "Error: pull: bucket 'absent-bucket' does not exist",
+        ),
+        (["pull", "--bucket", BUCKET, "--prefix", "empty"], "Error: pull: nothing published at"),
+        (["pull", "--bucket", BUCKET, "--version", "v0"], "Error: pull: version v0 not found"),
+    ],
+)
+def test_errors_are_one_line_without_a_traceback(
+    env: dict[str, str], args: list[str], message: str, tmp_path: Path
+) -> None:
+    result = run(env, *args, "--dest", str(tmp_path / "pulled"))
+    assert result.returncode == 1
+    assert result.stderr.startswith(message)
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert "Traceback" not in result.stderr
+
+
+def test_missing_bucket_setting_is_a_usage_error(env: dict[str, str]) -> None:
+    env = {key: value for key, value in env.items() if key != "MOVIE_GENRE_BUCKET"}
+    result = run(env, "pull")
+    assert result.returncode == 2
+    assert "Missing option '--bucket'" in result.stderr

@@ -1,0 +1,98 @@
+"""The training steps' outputs: report, metrics, curves, artifact and archive."""
+
+import json
+import math
+import subprocess
+import sys
+import tarfile
+from pathlib import Path
+
+import pytest
+from genre_model import Manifest
+
+from tests.conftest import write_csv
+
+
+def test_metrics_cover_both_models_both_splits_both_threshold_settings(
+    trained: dict[str, Path],
+) -> None:
+    metrics = json.loads((trained["eval"] / "metrics.json").read_text())
+    assert set(metrics["models"]) == {"spacy", "tfidf_logreg"}
+    for model in metrics["models"].values():
+        assert set(model["tuned_thresholds"]) == set(metrics["labels"])
+        for split in ("dev", "test"):
+            for setting in ("at_0.5", "tuned"):
+                report = model[split][setting]
+                assert set(report["per_genre"]) == set(metrics["labels"])
+                for average in ("micro", "macro"):
+                    assert 0 < report[average]["f1"] <= 1
+    usable = metrics["load"]["usable"]
+    assert metrics["split_sizes"]["test"] == math.ceil(0.2 * usable)
+    assert sum(metrics["split_sizes"].values()) == usable
+    report = (trained["eval"] / "report.md").read_text()
+    assert "| tfidf_logreg | test |" in report
+    assert (trained["eval"] / "pr_curves.png").read_bytes()[:4] == b"\x89PNG"
+
+
+def test_the_manifest_carries_the_tuned_thresholds_and_lists_every_file(
+    trained: dict[str, Path],
+) -> None:
+    metrics = json.loads((trained["eval"] / "metrics.json").read_text())
+    manifest = Manifest.read(trained["artifact"])
+    assert manifest.thresholds == metrics["models"]["spacy"]["tuned_thresholds"]
+    assert manifest.split_sizes == metrics["split_sizes"]
+    assert (
+        manifest.metrics["test_micro_f1_tuned"]
+        == (metrics["models"]["spacy"]["test"]["tuned"]["micro"]["f1"])
+    )
+    manifest.verify_files(trained["artifact"])
+    with tarfile.open(trained["archive"]) as tar:
+        names = tar.getnames()
+    assert names[0] == "manifest.json"
+    assert sorted(names[1:]) == sorted(manifest.files)
+
+
+def test_prepare_reports_what_it_skipped(small_csv: Path, tmp_path: Path) -> None:
+    tool = Path(sys.executable).parent / "movie-genre-train"
+    result = subprocess.run(
+        [
+            str(tool),
+            "prepare",
+            "--data",
+            str(small_csv),
+            "--out",
+            str(tmp_path),
+            "--min-genre-count",
+            "60",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert result.stdout.startswith(
+        "566 usable of 600 rows (skipped: 2 empty text, 0 unparsable genres, 32 none of the labels)"
+    )
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (None, "Error: data file not found"),
+        ({"name": ["A"], "overview": ["x"], "genres": ["[]"]}, "Error: "),
+    ],
+)
+def test_prepare_errors_are_one_line(tmp_path: Path, content, message: str) -> None:
+    import pandas as pd
+
+    data = tmp_path / "movies.csv.gz"
+    if content is not None:
+        write_csv(pd.DataFrame(content), data)
+    tool = Path(sys.executable).parent / "movie-genre-train"
+    result = subprocess.run(
+        [str(tool), "prepare", "--data", str(data), "--out", str(tmp_path)],
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 1
+    assert result.stderr.startswith(message)
+    assert "Traceback" not in result.stderr

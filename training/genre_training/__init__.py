@@ -1,0 +1,1 @@
+"""Training steps: prepare the data, evaluate a trained pipeline, package, publish and pull it."""

@@ -1,0 +1,248 @@
+"""movie-genre-train: the training steps, each with explicit inputs and outputs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+from genre_model.text import TEXT_FIELDS
+
+from genre_training.data import DEFAULT_DATA, DEFAULT_MIN_GENRE_COUNT, DataError
+
+
+@click.group()
+def main() -> None:
+    """Prepare data, evaluate a trained pipeline, package, publish and pull model artifacts."""
+
+
+@main.command("prepare")
+@click.option(
+    "--data",
+    type=click.Path(path_type=Path),
+    default=DEFAULT_DATA,
+    show_default=True,
+    help="CSV in the movies_metadata.csv format (title, overview, genres).",
+)
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(path_type=Path),
+    default=Path("build/corpus"),
+    show_default=True,
+    help="Where the splits are written.",
+)
+@click.option(
+    "--text-fields",
+    type=click.Choice(TEXT_FIELDS),
+    default="title+description",
+    show_default=True,
+    help="What the model reads.",
+)
+@click.option("--description-column", default="overview", show_default=True)
+@click.option(
+    "--min-genre-count",
+    type=click.IntRange(min=1),
+    default=DEFAULT_MIN_GENRE_COUNT,
+    show_default=True,
+    help="Genres with fewer usable movies are not labels.",
+)
+def prepare_command(
+    data: Path, out_dir: Path, text_fields: str, description_column: str, min_genre_count: int
+) -> None:
+    """Read the data, pick the labels, split 72/8/20 and write JSONL + DocBin files."""
+    from genre_training.prepare import prepare
+
+    try:
+        report = prepare(
+            data,
+            out_dir,
+            text_fields=text_fields,  # type: ignore[arg-type]
+            description_column=description_column,
+            min_genre_count=min_genre_count,
+        )
+    except DataError as error:
+        raise click.ClickException(str(error)) from error
+    load = report["load"]
+    click.echo(
+        f"{load['usable']} usable of {load['rows_read']} rows "
+        f"(skipped: {load['skipped_empty_text']} empty text, "
+        f"{load['skipped_unparsable_genres']} unparsable genres, "
+        f"{load['skipped_no_label']} none of the labels); labels {report['labels']}; "
+        f"splits {report['split_sizes']} -> {out_dir}"
+    )
+
+
+@main.command("evaluate")
+@click.option(
+    "--model",
+    "model_dir",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    default=Path("build/train/model-best"),
+    show_default=True,
+    help="The trained spaCy pipeline.",
+)
+@click.option(
+    "--corpus",
+    "corpus_dir",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    default=Path("build/corpus"),
+    show_default=True,
+    help="Output of `prepare`.",
+)
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(path_type=Path),
+    default=Path("build/eval"),
+    show_default=True,
+    help="Where metrics.json, report.md and pr_curves.png go.",
+)
+@click.option(
+    "--variants",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="JSON table of variants tried (bench/model_variants.py) to include.",
+)
+def evaluate_command(
+    model_dir: Path, corpus_dir: Path, out_dir: Path, variants: Path | None
+) -> None:
+    """Tune thresholds on dev; report spaCy and the TF-IDF baseline on dev and test."""
+    from genre_training.evaluate import BASELINE_MODEL, SPACY_MODEL, evaluate, headline
+
+    results = evaluate(model_dir, corpus_dir, out_dir, variants)
+    for model in (SPACY_MODEL, BASELINE_MODEL):
+        figures = ", ".join(f"{k} {v:.4f}" for k, v in headline(results, model).items())
+        click.echo(f"{model}: {figures}")
+    click.echo(f"wrote {out_dir}/metrics.json, report.md, pr_curves.png")
+
+
+@main.command("package")
+@click.option(
+    "--model",
+    "model_dir",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    default=Path("build/train/model-best"),
+    show_default=True,
+)
+@click.option(
+    "--eval",
+    "eval_dir",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    default=Path("build/eval"),
+    show_default=True,
+    help="Output of `evaluate`.",
+)
+@click.option(
+    "--config",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    required=True,
+    help="The config.cfg the pipeline was trained with.",
+)
+@click.option("--recipe", required=True, help="Recipe name recorded in the manifest.")
+@click.option(
+    "--out", "out_dir", type=click.Path(path_type=Path), default=Path("build"), show_default=True
+)
+def package_command(
+    model_dir: Path, eval_dir: Path, config: Path, recipe: str, out_dir: Path
+) -> None:
+    """Write the artifact (pipeline/ + manifest.json) and its .tar.gz archive."""
+    from genre_training.package import package
+
+    manifest, archive = package(model_dir, eval_dir, config, recipe, out_dir)
+    size_mb = archive.stat().st_size / 1e6
+    click.echo(f"model {manifest.version}: {archive} ({size_mb:.1f} MB)")
+
+
+def s3_options(command):  # type: ignore[no-untyped-def]
+    """--bucket/--prefix/--region/--endpoint-url, each also read from the environment."""
+    from genre_training.store import DEFAULT_PREFIX
+
+    for option in reversed(
+        [
+            click.option(
+                "--bucket",
+                envvar="MOVIE_GENRE_BUCKET",
+                required=True,
+                help="S3 bucket [env MOVIE_GENRE_BUCKET].",
+            ),
+            click.option(
+                "--prefix",
+                envvar="MOVIE_GENRE_PREFIX",
+                default=DEFAULT_PREFIX,
+                show_default=True,
+                help="Key prefix [env MOVIE_GENRE_PREFIX].",
+            ),
+            click.option(
+                "--region",
+                envvar=["AWS_REGION", "AWS_DEFAULT_REGION"],
+                default=None,
+                help="AWS region [env AWS_REGION].",
+            ),
+            click.option(
+                "--endpoint-url",
+                envvar="AWS_ENDPOINT_URL",
+                default=None,
+                help="S3-compatible endpoint, e.g. moto_server [env AWS_ENDPOINT_URL].",
+            ),
+        ]
+    ):
+        command = option(command)
+    return command
+
+
+def _location(bucket: str, prefix: str, region: str | None, endpoint_url: str | None):  # type: ignore[no-untyped-def]
+    from genre_training.store import S3Location
+
+    return S3Location(
+        bucket=bucket, prefix=prefix, region=region, endpoint_url=endpoint_url or None
+    )
+
+
+@main.command("publish")
+@click.argument("archive", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@s3_options
+def publish_command(
+    archive: Path, bucket: str, prefix: str, region: str | None, endpoint_url: str | None
+) -> None:
+    """Upload ARCHIVE as a new version, verify it, then point latest.json at it."""
+    from genre_training.store import StoreError, publish
+
+    location = _location(bucket, prefix, region, endpoint_url)
+    try:
+        manifest = publish(archive, location)
+    except StoreError as error:
+        raise click.ClickException(str(error)) from error
+    click.echo(f"published {manifest.version} to {location.url(manifest.version)}; latest -> it")
+
+
+@main.command("pull")
+@click.option("--version", default=None, help="A published version; default: latest.")
+@click.option(
+    "--dest",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("models/pulled"),
+    show_default=True,
+    help="Where the verified artifact is unpacked (the image build reads it there).",
+)
+@s3_options
+def pull_command(
+    version: str | None,
+    dest: Path,
+    bucket: str,
+    prefix: str,
+    region: str | None,
+    endpoint_url: str | None,
+) -> None:
+    """Download a version, verify every sha256, and unpack it into DEST."""
+    from genre_training.store import StoreError, pull
+
+    location = _location(bucket, prefix, region, endpoint_url)
+    try:
+        manifest = pull(location, dest, version)
+    except StoreError as error:
+        raise click.ClickException(str(error)) from error
+    click.echo(f"pulled {manifest.version} from {location.url(manifest.version)} into {dest}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,126 @@
+"""Read movies in the movies_metadata.csv format and split them as the original project did."""
+
+from __future__ import annotations
+
+import ast
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+from sklearn.model_selection import train_test_split
+
+DEFAULT_DATA = (
+    Path(__file__).resolve().parents[2].parent / "shared/data/movies/movies_reconstructed.csv.gz"
+)
+DEFAULT_MIN_GENRE_COUNT = 5000
+SPLIT_SEED = 42
+TEST_FRACTION = 0.2
+DEV_FRACTION = 0.1  # of what is left after the test split
+
+
+class DataError(Exception):
+    """The data cannot be used: missing file, missing column, or no usable rows."""
+
+
+@dataclass
+class LoadReport:
+    rows_read: int = 0
+    skipped_empty_text: int = 0
+    skipped_unparsable_genres: int = 0
+    skipped_no_label: int = 0
+    usable: int = 0
+    label_counts: dict[str, int] = field(default_factory=dict)
+
+
+def parse_genre_names(value: object) -> list[str] | None:
+    """Names from a `genres` cell such as "[{'id': 18, 'name': 'Drama'}]"; None if unparsable."""
+    if not isinstance(value, str):
+        return None
+    try:
+        parsed = ast.literal_eval(value)
+    except (ValueError, SyntaxError, MemoryError, RecursionError):
+        return None
+    if not isinstance(parsed, list):
+        return None
+    names = [item.get("name") for item in parsed if isinstance(item, dict)]
+    if len(names) != len(parsed) or not all(isinstance(name, str) for name in names):
+        return None
+    return names
+
+
+def read_movies(
+    path: Path,
+    *,
+    description_column: str = "overview",
+    min_genre_count: int = DEFAULT_MIN_GENRE_COUNT,
+) -> tuple[pd.DataFrame, list[str], LoadReport]:
+    """Usable movies (id, title, description, genres restricted to the labels), labels, report.
+
+    Labels are the genres with at least min_genre_count usable movies. Rows with an empty
+    description, unparsable genres or none of the labels are skipped and counted.
+    """
+    if not path.is_file():
+        raise DataError(f"data file not found: {path}")
+    try:
+        frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+    except (ValueError, OSError, UnicodeDecodeError) as error:
+        raise DataError(f"cannot read {path} as CSV: {error}") from error
+    needed = ["title", description_column, "genres"]
+    missing = [column for column in needed if column not in frame.columns]
+    if missing:
+        raise DataError(f"{path} has no column(s) {missing}; its columns are {list(frame.columns)}")
+    report = LoadReport(rows_read=len(frame))
+    frame = pd.DataFrame(
+        {
+            "id": frame["id"] if "id" in frame.columns else frame.index.astype(str),
+            "title": frame["title"].str.strip(),
+            "description": frame[description_column].str.strip(),
+            "genres": frame["genres"].map(parse_genre_names),
+        }
+    )
+    has_text = frame["description"] != ""
+    report.skipped_empty_text = int((~has_text).sum())
+    frame = frame[has_text]
+    parsed = frame["genres"].notna()
+    report.skipped_unparsable_genres = int((~parsed).sum())
+    frame = frame[parsed]
+
+    counts = Counter(name for names in frame["genres"] for name in set(names))
+    labels = sorted(name for name, count in counts.items() if count >= min_genre_count)
+    if not labels:
+        raise DataError(
+            f"no genre has {min_genre_count} or more usable movies in {path} "
+            f"(most common: {counts.most_common(3)}); lower --min-genre-count"
+        )
+    label_set = set(labels)
+    frame = frame.assign(
+        genres=frame["genres"].map(lambda names: sorted(label_set.intersection(names)))
+    )
+    has_label = frame["genres"].map(bool)
+    report.skipped_no_label = int((~has_label).sum())
+    frame = frame[has_label].reset_index(drop=True)
+    report.usable = len(frame)
+    if frame.empty:
+        raise DataError(f"no usable rows in {path}")
+    report.label_counts = {label: int(counts[label]) for label in labels}
+    return frame, labels, report
+
+
+@dataclass(frozen=True)
+class Splits:
+    train: pd.DataFrame
+    dev: pd.DataFrame
+    test: pd.DataFrame
+
+    def sizes(self) -> dict[str, int]:
+        return {"train": len(self.train), "dev": len(self.dev), "test": len(self.test)}
+
+
+def split_movies(frame: pd.DataFrame) -> Splits:
+    """20% test, then 10% of the rest as validation, both with random_state=42 (the original's)."""
+    if len(frame) < 10:
+        raise DataError(f"{len(frame)} usable rows are too few to split into train/dev/test")
+    rest, test = train_test_split(frame, test_size=TEST_FRACTION, random_state=SPLIT_SEED)
+    train, dev = train_test_split(rest, test_size=DEV_FRACTION, random_state=SPLIT_SEED)
+    return Splits(train=train, dev=dev, test=test)

@@ -1,0 +1,198 @@
+"""Step 3: score a trained pipeline and the TF-IDF baseline on dev and test; tune thresholds on dev.
+
+Writes metrics.json (every number), report.md (the same, readable) and pr_curves.png.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import matplotlib
+import numpy as np
+import spacy
+from genre_model import compose_text
+from genre_model.classifier import score_texts
+from sklearn.metrics import precision_recall_curve
+
+from genre_training.baseline import train_and_score_baseline
+from genre_training.metrics import (
+    DEFAULT_THRESHOLD,
+    apply_thresholds,
+    classification_report,
+    label_matrix,
+    score_matrix,
+    tune_thresholds,
+)
+from genre_training.prepare import PREPARE_REPORT, read_jsonl
+
+matplotlib.use("Agg")  # files only: no display on build machines
+import matplotlib.pyplot as plt
+
+METRICS_FILE = "metrics.json"
+REPORT_FILE = "report.md"
+CURVES_FILE = "pr_curves.png"
+SPACY_MODEL = "spacy"
+BASELINE_MODEL = "tfidf_logreg"
+
+
+def evaluate(
+    model_dir: Path, corpus_dir: Path, out_dir: Path, variants: Path | None = None
+) -> dict:
+    prepared = json.loads((corpus_dir / PREPARE_REPORT).read_text(encoding="utf-8"))
+    labels: list[str] = prepared["labels"]
+    fields = prepared["text_fields"]
+    splits = {name: read_jsonl(corpus_dir / f"{name}.jsonl") for name in ("train", "dev", "test")}
+    texts = {
+        name: [compose_text(row["title"], row["description"], fields) for row in rows]
+        for name, rows in splits.items()
+    }
+    truth = {
+        name: label_matrix([row["genres"] for row in rows], labels) for name, rows in splits.items()
+    }
+
+    nlp = spacy.load(model_dir)
+    scores = {
+        SPACY_MODEL: {
+            name: score_matrix(score_texts(nlp, labels, texts[name]), labels)
+            for name in ("dev", "test")
+        }
+    }
+    dev_scores, test_scores = train_and_score_baseline(
+        texts["train"], truth["train"], texts["dev"], texts["test"]
+    )
+    scores[BASELINE_MODEL] = {"dev": dev_scores, "test": test_scores}
+
+    results: dict = {
+        "labels": labels,
+        "text_fields": fields,
+        "data_sha256": prepared["data_sha256"],
+        "split_sizes": prepared["split_sizes"],
+        "load": prepared["load"],
+        "models": {},
+    }
+    for model, by_split in scores.items():
+        tuned = tune_thresholds(truth["dev"], by_split["dev"], labels)
+        results["models"][model] = {"tuned_thresholds": tuned}
+        for split, matrix in by_split.items():
+            results["models"][model][split] = {
+                "at_0.5": classification_report(
+                    truth[split],
+                    apply_thresholds(matrix, labels, dict.fromkeys(labels, DEFAULT_THRESHOLD)),
+                    matrix,
+                    labels,
+                ),
+                "tuned": classification_report(
+                    truth[split], apply_thresholds(matrix, labels, tuned), matrix, labels
+                ),
+            }
+    if variants is not None and variants.is_file():
+        results["variants"] = json.loads(variants.read_text(encoding="utf-8"))
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    (out_dir / METRICS_FILE).write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+    plot_pr_curves(truth["test"], scores, results, labels, out_dir / CURVES_FILE)
+    (out_dir / REPORT_FILE).write_text(render_report(results), encoding="utf-8")
+    return results
+
+
+def headline(results: dict, model: str = SPACY_MODEL) -> dict[str, float]:
+    """The numbers quoted everywhere: test micro/macro F1 at 0.5 and at the tuned thresholds."""
+    test = results["models"][model]["test"]
+    return {
+        "test_micro_f1_at_0.5": test["at_0.5"]["micro"]["f1"],
+        "test_micro_f1_tuned": test["tuned"]["micro"]["f1"],
+        "test_macro_f1_tuned": test["tuned"]["macro"]["f1"],
+    }
+
+
+def plot_pr_curves(
+    truth: np.ndarray, scores: dict, results: dict, labels: list[str], path: Path
+) -> None:
+    figure, axes = plt.subplots(1, len(labels), figsize=(4 * len(labels), 4), squeeze=False)
+    for column, (axis, label) in enumerate(zip(axes[0], labels, strict=True)):
+        for model, style in ((SPACY_MODEL, "-"), (BASELINE_MODEL, "--")):
+            matrix = scores[model]["test"]
+            precision, recall, _ = precision_recall_curve(truth[:, column], matrix[:, column])
+            axis.plot(recall, precision, style, label=model)
+            point = results["models"][model]["test"]["tuned"]["per_genre"][label]
+            axis.plot(point["recall"], point["precision"], "o", color=axis.lines[-1].get_color())
+        axis.set(
+            title=f"{label} (test)", xlabel="recall", ylabel="precision", xlim=(0, 1), ylim=(0, 1)
+        )
+        axis.grid(alpha=0.3)
+        axis.legend(loc="lower left", fontsize="small")
+    figure.suptitle("Precision-recall per genre on the test split; dots: tuned thresholds")
+    figure.tight_layout()
+    figure.savefig(path, dpi=80)
+    plt.close(figure)
+
+
+def _row(name: str, metrics: dict) -> str:
+    return (
+        f"| {name} | {metrics['precision']:.3f} | {metrics['recall']:.3f} | {metrics['f1']:.3f} "
+        f"| {metrics['accuracy']:.3f} |"
+    )
+
+
+def render_report(results: dict) -> str:
+    sizes = results["split_sizes"]
+    load = results["load"]
+    lines = [
+        "# Evaluation report",
+        "",
+        f"Data sha256 `{results['data_sha256']}`; "
+        f"{load['usable']} usable of {load['rows_read']} rows "
+        f"(skipped: {load['skipped_empty_text']} empty text, {load['skipped_unparsable_genres']} "
+        f"unparsable genres, {load['skipped_no_label']} with none of the labels).",
+        f"Split: train {sizes['train']}, dev {sizes['dev']}, test {sizes['test']}. "
+        f"Model input: {results['text_fields']}. Thresholds tuned per genre on dev.",
+        "",
+        "## Summary (micro / macro F1)",
+        "",
+        "| model | split | micro F1 @0.5 | micro F1 tuned | macro F1 @0.5 | macro F1 tuned "
+        "| top-genre accuracy |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for model, by_split in results["models"].items():
+        for split in ("dev", "test"):
+            at_half, tuned = by_split[split]["at_0.5"], by_split[split]["tuned"]
+            lines.append(
+                f"| {model} | {split} | {at_half['micro']['f1']:.3f} | {tuned['micro']['f1']:.3f} "
+                f"| {at_half['macro']['f1']:.3f} | {tuned['macro']['f1']:.3f} "
+                f"| {tuned['top_genre_accuracy']:.3f} |"
+            )
+    for model, by_split in results["models"].items():
+        thresholds = ", ".join(f"{k} {v:.2f}" for k, v in by_split["tuned_thresholds"].items())
+        lines += ["", f"## {model}", "", f"Tuned thresholds: {thresholds}."]
+        for split in ("dev", "test"):
+            for setting in ("at_0.5", "tuned"):
+                metrics = by_split[split][setting]
+                lines += [
+                    "",
+                    f"### {split}, {setting.replace('_', ' ')} "
+                    f"(exact match {metrics['exact_match_accuracy']:.3f})",
+                    "",
+                    "| | precision | recall | F1 | accuracy |",
+                    "|---|---|---|---|---|",
+                    _row("micro", metrics["micro"]),
+                    _row("macro", metrics["macro"]),
+                    *(_row(label, values) for label, values in metrics["per_genre"].items()),
+                ]
+    if "variants" in results:
+        lines += [
+            "",
+            "## Variants tried (validation split)",
+            "",
+            "| variant | dev micro F1 @0.5 | dev micro F1 tuned | dev macro F1 tuned "
+            "| train minutes |",
+            "|---|---|---|---|---|",
+        ]
+        for variant in results["variants"]:
+            lines.append(
+                f"| {variant['name']} | {variant['dev_micro_f1_at_0.5']:.3f} "
+                f"| {variant['dev_micro_f1_tuned']:.3f} | {variant['dev_macro_f1_tuned']:.3f} "
+                f"| {variant['train_minutes']:.1f} |"
+            )
+    lines += ["", f"![precision-recall curves]({CURVES_FILE})", ""]
+    return "\n".join(lines)

@@ -1,0 +1,84 @@
+"""Step 1: data -> train/dev/test splits, as JSONL (for evaluation) and DocBin (for spacy train)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict
+from pathlib import Path
+
+import pandas as pd
+import spacy
+from genre_model import compose_text
+from genre_model.manifest import sha256_file
+from genre_model.text import TextFields
+from spacy.tokens import DocBin
+
+from genre_training.data import read_movies, split_movies
+
+PREPARE_REPORT = "prepare.json"
+SPLITS = ("train", "dev", "test")
+
+
+def prepare(
+    data: Path,
+    out_dir: Path,
+    *,
+    text_fields: TextFields,
+    description_column: str,
+    min_genre_count: int,
+) -> dict:
+    frame, labels, load_report = read_movies(
+        data, description_column=description_column, min_genre_count=min_genre_count
+    )
+    splits = split_movies(frame)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    nlp = spacy.blank("en")
+    for name in SPLITS:
+        part: pd.DataFrame = getattr(splits, name)
+        write_jsonl(part, out_dir / f"{name}.jsonl")
+        write_docbin(nlp, part, labels, text_fields, out_dir / f"{name}.spacy")
+    report = {
+        "data": str(data),
+        "data_sha256": sha256_file(data),
+        "labels": labels,
+        "text_fields": text_fields,
+        "split_sizes": splits.sizes(),
+        "load": asdict(load_report),
+    }
+    (out_dir / PREPARE_REPORT).write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+    return report
+
+
+def write_jsonl(part: pd.DataFrame, path: Path) -> None:
+    with path.open("w", encoding="utf-8") as stream:
+        for row in part.itertuples(index=False):
+            record = {
+                "id": row.id,
+                "title": row.title,
+                "description": row.description,
+                "genres": row.genres,
+            }
+            stream.write(json.dumps(record, ensure_ascii=False) + "\n")
+
+
+def read_jsonl(path: Path) -> list[dict]:
+    with path.open(encoding="utf-8") as stream:
+        return [json.loads(line) for line in stream]
+
+
+def write_docbin(
+    nlp: spacy.language.Language,
+    part: pd.DataFrame,
+    labels: list[str],
+    text_fields: TextFields,
+    path: Path,
+) -> None:
+    texts = [
+        compose_text(title, description, text_fields)
+        for title, description in zip(part["title"], part["description"], strict=True)
+    ]
+    docs = DocBin()
+    for doc, genres in zip(nlp.pipe(texts), part["genres"], strict=True):
+        doc.cats = {label: float(label in genres) for label in labels}
+        docs.add(doc)
+    docs.to_disk(path)
