@@ -22,7 +22,7 @@ VERSION ?=
 OTHELLO_TITLE := Othello
 OTHELLO_DESCRIPTION := The evil Iago pretends to be friend of Othello in order to manipulate him to serve his own end in the film version of this Shakespeare classic.
 
-.PHONY: help run test lint format train evaluate package publish pull lg-model variants clean
+.PHONY: help run serve test lint format train evaluate package publish pull lg-model variants clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -49,6 +49,9 @@ $(BIN)/sam: | $(BIN)/python
 
 run: $(VENV)/.installed-model ## Set up and classify the Othello example with the model kept in the repo
 	$(BIN)/movie_classifier --title "$(OTHELLO_TITLE)" --description "$(OTHELLO_DESCRIPTION)"
+
+serve: $(VENV)/.installed-dev ## Run the API locally with uvicorn on 127.0.0.1:8000 (or PORT)
+	$(BIN)/uvicorn genre_api.handler:app --host 127.0.0.1 --port $${PORT:-8000}
 
 test: $(VENV)/.installed-dev $(BIN)/sam ## Run the tests (unit and functional; not the Docker e2e)
 	$(BIN)/pytest

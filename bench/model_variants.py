@@ -42,11 +42,6 @@ LG_WITHOUT_VECTORS = {
 VARIANTS: dict[str, tuple[Path, str, dict[str, object]]] = {
     "bow, description only": (OFFLINE, "description", {}),
     "bow, title + description": (OFFLINE, "title+description", {}),
-    "bow, title + description, dropout 0.3": (
-        OFFLINE,
-        "title+description",
-        {"training.dropout": 0.3},
-    ),
     "bow, title + description, bigrams": (
         OFFLINE,
         "title+description",

@@ -1,0 +1,89 @@
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from genre_api.app import VERSION_HEADER, create_app
+from genre_api.settings import Settings
+from genre_model import GenreClassifier
+
+OTHELLO = {
+    "title": "Othello",
+    "description": "The evil Iago pretends to be friend of Othello in order to manipulate him.",
+}
+
+
+@pytest.fixture(scope="module")
+def classifier(trained: dict[str, Path]) -> GenreClassifier:
+    return GenreClassifier.load(trained["artifact"])
+
+
+@pytest.fixture(scope="module")
+def client(classifier: GenreClassifier, trained: dict[str, Path]) -> TestClient:
+    settings = Settings(model_dir=trained["artifact"], max_batch=3, max_title_chars=20)
+    return TestClient(create_app(classifier, settings))
+
+
+def test_genre_answers_the_original_shape_with_the_version_header(
+    client: TestClient, classifier: GenreClassifier
+) -> None:
+    response = client.post("/genre", json=OTHELLO)
+    assert response.status_code == 200
+    assert list(response.json()) == classifier.labels
+    assert response.json() == pytest.approx(
+        classifier.predict([(OTHELLO["title"], OTHELLO["description"])])[0].scores
+    )
+    assert response.headers[VERSION_HEADER] == classifier.version
+
+
+def test_genres_scores_a_batch(client: TestClient, classifier: GenreClassifier) -> None:
+    movies = [OTHELLO, {"title": "Airplane!", "description": "A pilot lands a plane. Chaos."}]
+    response = client.post("/genres", json={"movies": movies})
+    assert response.status_code == 200
+    body = response.json()
+    assert body["model_version"] == classifier.version
+    expected = classifier.predict([(m["title"], m["description"]) for m in movies])
+    assert [r["genre"] for r in body["results"]] == [p.top_genre for p in expected]
+    assert [r["genres"] for r in body["results"]] == [p.genres for p in expected]
+
+
+def test_health(client: TestClient, classifier: GenreClassifier) -> None:
+    assert client.get("/health").json() == {
+        "status": "ok",
+        "model_version": classifier.version,
+        "labels": classifier.labels,
+    }
+
+
+@pytest.mark.parametrize(
+    ("path", "payload", "complaint"),
+    [
+        ("/genre", {"title": "Othello"}, "description"),
+        ("/genre", {"title": "   ", "description": "x"}, "title"),
+        ("/genre", {"title": "Othello", "description": ""}, "description"),
+        ("/genre", {"title": 5, "description": "x"}, "title"),
+        ("/genre", {"title": "x" * 21, "description": "x"}, "title"),
+        ("/genre", {**OTHELLO, "year": 1995}, "year"),
+        ("/genre", ["Othello"], "body"),
+        ("/genres", {"movies": []}, "movies"),
+        ("/genres", {"movies": [OTHELLO] * 4}, "movies"),
+    ],
+)
+def test_bad_input_is_a_422_that_names_the_field(
+    client: TestClient, path: str, payload: object, complaint: str
+) -> None:
+    response = client.post(path, json=payload)
+    assert response.status_code == 422
+    assert complaint in str(response.json()["detail"])
+
+
+def test_malformed_json_is_a_4xx(client: TestClient) -> None:
+    response = client.post(
+        "/genre", content=b'{"title": "x",', headers={"content-type": "application/json"}
+    )
+    assert response.status_code == 422
+    assert "JSON decode error" in str(response.json()["detail"])
+
+
+def test_unicode_is_input(client: TestClient) -> None:
+    response = client.post("/genre", json={"title": "東京物語", "description": "Ŝtraße 🎬 — ∑"})
+    assert response.status_code == 200
