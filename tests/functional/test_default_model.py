@@ -4,9 +4,9 @@ import json
 from pathlib import Path
 
 from click.testing import CliRunner
-
 from genre_model import GenreClassifier, Manifest
 from movie_classifier.main import DEFAULT_MODEL_DIR, main
+
 from tests.conftest import REPO
 
 OTHELLO_DESCRIPTION = (
