@@ -15,18 +15,14 @@ import time
 from pathlib import Path
 
 import spacy
-from genre_model import compose_text
-from genre_model.classifier import score_texts
-from genre_training.metrics import (
-    DEFAULT_THRESHOLD,
-    apply_thresholds,
-    classification_report,
-    label_matrix,
-    score_matrix,
-    tune_thresholds,
+from genre_training.evaluate import (
+    load_split,
+    read_prepared,
+    reports_at_half_and_tuned,
+    score_pipeline,
 )
-from genre_training.prepare import PREPARE_REPORT, read_jsonl
-from spacy.cli.train import train
+from genre_training.metrics import tune_thresholds
+from genre_training.train import train_pipeline
 
 OFFLINE = Path("training/configs/offline.cfg")
 LG = Path("training/configs/lg.cfg")
@@ -58,27 +54,15 @@ VARIANTS: dict[str, tuple[Path, str, dict[str, object]]] = {
 def run_variant(name: str, config: Path, corpus: Path, overrides: dict, work: Path) -> dict:
     output = work / name.replace(" ", "_").replace(",", "").replace("+", "plus")
     started = time.perf_counter()
-    train(
-        config,
-        output,
-        overrides={
-            "paths.train": str(corpus / "train.spacy"),
-            "paths.dev": str(corpus / "dev.spacy"),
-            **overrides,
-        },
-    )
+    model = train_pipeline(config, corpus, output, overrides)
     minutes = (time.perf_counter() - started) / 60
-    prepared = json.loads((corpus / PREPARE_REPORT).read_text(encoding="utf-8"))
+    prepared = read_prepared(corpus)
     labels, fields = prepared["labels"], prepared["text_fields"]
-    rows = read_jsonl(corpus / "dev.jsonl")
-    truth = label_matrix([row["genres"] for row in rows], labels)
-    nlp = spacy.load(output / "model-best")
-    texts = [compose_text(row["title"], row["description"], fields) for row in rows]
-    scores = score_matrix(score_texts(nlp, labels, texts), labels)
-    at_half = apply_thresholds(scores, labels, dict.fromkeys(labels, DEFAULT_THRESHOLD))
-    tuned = apply_thresholds(scores, labels, tune_thresholds(truth, scores, labels))
-    report_half = classification_report(truth, at_half, scores, labels)
-    report_tuned = classification_report(truth, tuned, scores, labels)
+    texts, truth = load_split(corpus, "dev", prepared)
+    scores = score_pipeline(spacy.load(model), labels, texts)
+    tuned = tune_thresholds(truth, scores, labels)
+    reports = reports_at_half_and_tuned(truth, scores, labels, tuned)
+    report_half, report_tuned = reports["at_0.5"], reports["tuned"]
     return {
         "name": name,
         "config": str(config),

@@ -9,7 +9,7 @@ from genre_model import GenreClassifier
 from genre_training.evaluate import evaluate
 from genre_training.package import package
 
-from tests.conftest import REPO, train_pipeline
+from tests.conftest import REPO, train_tiny
 
 
 def make_vectors(corpus: Path, out: Path) -> Path:
@@ -40,7 +40,7 @@ def test_lg_recipe_trains_packages_and_serves_with_static_vectors(
 ) -> None:
     vectors = make_vectors(trained["corpus"], tmp_path / "vectors")
     config = REPO / "training" / "configs" / "lg.cfg"
-    model = train_pipeline(
+    model = train_tiny(
         trained["corpus"],
         config,
         tmp_path / "train",

@@ -14,6 +14,7 @@ import spacy
 from genre_model import compose_text
 from genre_model.classifier import score_texts
 from sklearn.metrics import precision_recall_curve
+from spacy.language import Language
 
 from genre_training.baseline import train_and_score_baseline
 from genre_training.metrics import (
@@ -39,24 +40,15 @@ BASELINE_MODEL = "tfidf_logreg"
 def evaluate(
     model_dir: Path, corpus_dir: Path, out_dir: Path, variants: Path | None = None
 ) -> dict:
-    prepared = json.loads((corpus_dir / PREPARE_REPORT).read_text(encoding="utf-8"))
+    prepared = read_prepared(corpus_dir)
     labels: list[str] = prepared["labels"]
-    fields = prepared["text_fields"]
-    splits = {name: read_jsonl(corpus_dir / f"{name}.jsonl") for name in ("train", "dev", "test")}
-    texts = {
-        name: [compose_text(row["title"], row["description"], fields) for row in rows]
-        for name, rows in splits.items()
-    }
-    truth = {
-        name: label_matrix([row["genres"] for row in rows], labels) for name, rows in splits.items()
-    }
+    texts, truth = {}, {}
+    for name in ("train", "dev", "test"):
+        texts[name], truth[name] = load_split(corpus_dir, name, prepared)
 
     nlp = spacy.load(model_dir)
     scores = {
-        SPACY_MODEL: {
-            name: score_matrix(score_texts(nlp, labels, texts[name]), labels)
-            for name in ("dev", "test")
-        }
+        SPACY_MODEL: {name: score_pipeline(nlp, labels, texts[name]) for name in ("dev", "test")}
     }
     dev_scores, test_scores = train_and_score_baseline(
         texts["train"], truth["train"], texts["dev"], texts["test"]
@@ -65,7 +57,7 @@ def evaluate(
 
     results: dict = {
         "labels": labels,
-        "text_fields": fields,
+        "text_fields": prepared["text_fields"],
         "data_sha256": prepared["data_sha256"],
         "split_sizes": prepared["split_sizes"],
         "load": prepared["load"],
@@ -75,17 +67,9 @@ def evaluate(
         tuned = tune_thresholds(truth["dev"], by_split["dev"], labels)
         results["models"][model] = {"tuned_thresholds": tuned}
         for split, matrix in by_split.items():
-            results["models"][model][split] = {
-                "at_0.5": classification_report(
-                    truth[split],
-                    apply_thresholds(matrix, labels, dict.fromkeys(labels, DEFAULT_THRESHOLD)),
-                    matrix,
-                    labels,
-                ),
-                "tuned": classification_report(
-                    truth[split], apply_thresholds(matrix, labels, tuned), matrix, labels
-                ),
-            }
+            results["models"][model][split] = reports_at_half_and_tuned(
+                truth[split], matrix, labels, tuned
+            )
     if variants is not None and variants.is_file():
         results["variants"] = json.loads(variants.read_text(encoding="utf-8"))
 
@@ -94,6 +78,34 @@ def evaluate(
     plot_pr_curves(truth["test"], scores, results, labels, out_dir / CURVES_FILE)
     (out_dir / REPORT_FILE).write_text(render_report(results), encoding="utf-8")
     return results
+
+
+def read_prepared(corpus_dir: Path) -> dict:
+    return json.loads((corpus_dir / PREPARE_REPORT).read_text(encoding="utf-8"))
+
+
+def load_split(corpus_dir: Path, name: str, prepared: dict) -> tuple[list[str], np.ndarray]:
+    """A split's model input texts and its (movies, labels) truth matrix."""
+    rows = read_jsonl(corpus_dir / f"{name}.jsonl")
+    fields = prepared["text_fields"]
+    texts = [compose_text(row["title"], row["description"], fields) for row in rows]
+    return texts, label_matrix([row["genres"] for row in rows], prepared["labels"])
+
+
+def score_pipeline(nlp: Language, labels: list[str], texts: list[str]) -> np.ndarray:
+    return score_matrix(score_texts(nlp, labels, texts), labels)
+
+
+def reports_at_half_and_tuned(
+    truth: np.ndarray, scores: np.ndarray, labels: list[str], tuned: dict[str, float]
+) -> dict:
+    half = dict.fromkeys(labels, DEFAULT_THRESHOLD)
+    return {
+        setting: classification_report(
+            truth, apply_thresholds(scores, labels, thresholds), scores, labels
+        )
+        for setting, thresholds in (("at_0.5", half), ("tuned", tuned))
+    }
 
 
 def headline(results: dict, model: str = SPACY_MODEL) -> dict[str, float]:
