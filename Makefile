@@ -18,11 +18,16 @@ ARCHIVE := $(BUILD)/model.tar.gz
 BUCKET ?= $(MOVIE_GENRE_BUCKET)
 PREFIX ?= $(or $(MOVIE_GENRE_PREFIX),movie-genre)
 VERSION ?=
+# The Lambda base the runtime layer builds on. Without a container registry: make layers-offline.
+BASE_IMAGE ?= public.ecr.aws/lambda/python:3.12
+DEBIAN_BASE_IMAGE := movie-genre/debian-lambda-base:bookworm
+RUNTIME_IMAGE := movie-genre/runtime:latest
 
 OTHELLO_TITLE := Othello
 OTHELLO_DESCRIPTION := The evil Iago pretends to be friend of Othello in order to manipulate him to serve his own end in the film version of this Shakespeare classic.
 
-.PHONY: help run serve test lint format train evaluate package publish pull lg-model variants clean
+.PHONY: help run serve test e2e lint format train evaluate package publish pull lg-model variants \
+	layers layers-offline build local deploy bench clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -55,6 +60,9 @@ serve: $(VENV)/.installed-dev ## Run the API locally with uvicorn on 127.0.0.1:8
 
 test: $(VENV)/.installed-dev $(BIN)/sam ## Run the tests (unit and functional; not the Docker e2e)
 	$(BIN)/pytest
+
+e2e: $(VENV)/.installed-dev $(BIN)/sam ## End-to-end: Docker, sam build, sam local start-api (needs docker.io, debootstrap, root)
+	$(BIN)/pytest -m e2e
 
 lint: $(VENV)/.installed-dev ## ruff check and format check
 	$(BIN)/ruff check .
@@ -90,6 +98,25 @@ variants: $(VENV)/.installed-dev ## Train and compare model variants on dev -> b
 	$(BIN)/movie-genre-train prepare --data "$(DATA)" --out $(BUILD)/corpus-description --text-fields description
 	$(BIN)/movie-genre-train prepare --data "$(DATA)" --out $(BUILD)/corpus-title-description --text-fields title+description
 	$(BIN)/python bench/model_variants.py --out $(BUILD)/variants.json
+
+layers: ## Build the runtime layer image (BASE_IMAGE=public.ecr.aws/lambda/python:3.12)
+	docker build -t $(RUNTIME_IMAGE) --build-arg BASE_IMAGE=$(BASE_IMAGE) layers/runtime
+
+layers-offline: ## Same, on a Lambda-compatible base built from Debian packages (no registry needed)
+	layers/debian-base/build.sh $(DEBIAN_BASE_IMAGE)
+	$(MAKE) layers BASE_IMAGE=$(DEBIAN_BASE_IMAGE)
+
+build: $(BIN)/sam ## sam build: the function image (the runtime layer must exist: make layers)
+	$(BIN)/sam build
+
+local: $(BIN)/sam ## sam local start-api on 127.0.0.1:3000, warm containers
+	$(BIN)/sam local start-api
+
+deploy: $(BIN)/sam ## sam deploy --guided (needs AWS credentials and a real Lambda base: make layers)
+	$(BIN)/sam deploy --guided
+
+bench: $(VENV)/.installed-dev ## Serving benchmarks: cold start, warm latency, batch throughput, memory
+	$(BIN)/python bench/serving.py
 
 clean: ## Remove build outputs (keeps .venv and models/)
 	rm -rf $(BUILD)

@@ -7,10 +7,28 @@ from typing import Annotated
 from fastapi import FastAPI, Response
 from genre_model import GenreClassifier
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from genre_api.settings import Settings
 
 VERSION_HEADER = "X-Model-Version"
+
+
+class JsonBodies:
+    """Read every request body as JSON, whatever Content-Type the client sent.
+
+    The API takes nothing else, and `curl -d` sends form encoding: without this, a well-formed
+    JSON body would be refused as "not a valid dictionary".
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["method"] in {"POST", "PUT", "PATCH"}:
+            headers = [(k, v) for k, v in scope["headers"] if k.lower() != b"content-type"]
+            scope = {**scope, "headers": [*headers, (b"content-type", b"application/json")]}
+        await self.app(scope, receive, send)
 
 
 def create_app(classifier: GenreClassifier, settings: Settings) -> FastAPI:
@@ -53,6 +71,8 @@ def create_app(classifier: GenreClassifier, settings: Settings) -> FastAPI:
         summary="Scores a movie's genres from its title and description.",
         version=classifier.version,
     )
+
+    app.add_middleware(JsonBodies)
 
     # Plain `def` routes: FastAPI runs them in its thread pool, so scoring never blocks the loop.
     @app.post("/genre", summary="Score one movie: genre -> score")

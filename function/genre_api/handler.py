@@ -10,6 +10,7 @@ from mangum import Mangum
 
 from genre_api.app import create_app
 from genre_api.settings import Settings
+from genre_api.stage import StagePrefix
 
 logger = logging.getLogger("genre_api")
 
@@ -22,4 +23,4 @@ except ModelError as error:
     sys.exit(1)
 app = create_app(classifier, settings)
 # The model is already loaded at import; the app has no startup work for a lifespan to run.
-handler = Mangum(app, lifespan="off")
+handler = Mangum(StagePrefix(app), lifespan="off")

@@ -1,3 +1,4 @@
+import json
 from pathlib import Path
 
 import pytest
@@ -86,4 +87,13 @@ def test_malformed_json_is_a_4xx(client: TestClient) -> None:
 
 def test_unicode_is_input(client: TestClient) -> None:
     response = client.post("/genre", json={"title": "東京物語", "description": "Ŝtraße 🎬 — ∑"})
+    assert response.status_code == 200
+
+
+@pytest.mark.parametrize("content_type", [None, "application/x-www-form-urlencoded", "text/plain"])
+def test_a_json_body_is_read_whatever_its_content_type(
+    client: TestClient, content_type: str | None
+) -> None:
+    headers = {"content-type": content_type} if content_type else {}
+    response = client.post("/genre", content=json.dumps(OTHELLO).encode(), headers=headers)
     assert response.status_code == 200

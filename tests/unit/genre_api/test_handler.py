@@ -69,3 +69,24 @@ def test_a_missing_model_fails_the_init_with_a_log_line(
     with pytest.raises(SystemExit):
         importlib.import_module("genre_api.handler")
     assert "cannot load the model from" in caplog.text
+
+
+def test_docs_behind_a_stage_prefix_link_to_the_staged_openapi(handler_module: ModuleType) -> None:
+    event = load_event("rest_api_docs.json")
+    assert event["requestContext"]["path"] == "/Prod/docs"
+    response = handler_module.handler(event, Context())
+    assert response["statusCode"] == 200
+    assert "'/Prod/openapi.json'" in response["body"] or '"/Prod/openapi.json"' in response["body"]
+    event["path"] = "/openapi.json"
+    event["requestContext"]["path"] = "/Prod/openapi.json"
+    openapi = handler_module.handler(event, Context())
+    assert openapi["statusCode"] == 200
+    assert set(json.loads(openapi["body"])["paths"]) == {"/genre", "/genres", "/health"}
+
+
+def test_http_api_named_stage_routes_to_the_app(handler_module: ModuleType) -> None:
+    event = load_event("http_api_health.json")
+    event["requestContext"]["stage"] = "v1"
+    event["rawPath"] = event["requestContext"]["http"]["path"] = "/v1/health"
+    response = handler_module.handler(event, Context())
+    assert response["statusCode"] == 200
