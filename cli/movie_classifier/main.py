@@ -3,67 +3,206 @@
 from __future__ import annotations
 
 import json
-import os
 import pprint
+import sys
 from pathlib import Path
 
 import click
 
-# The model a fresh clone classifies with: trained by `make train`, kept in the repository.
-DEFAULT_MODEL_DIR = Path(__file__).resolve().parents[2] / "models" / "default"
-MODEL_DIR_ENV = "MOVIE_GENRE_MODEL_DIR"
-EXIT_MODEL_MISSING = 3
+from movie_classifier.batch import Row, check_output, classify_rows, read_rows, write_results
+from movie_classifier.client import (
+    EMBEDDED,
+    Classifier,
+    ClassifierError,
+    EmbeddedClassifier,
+    HttpClassifier,
+    Movie,
+    stack_endpoint,
+)
+
+ENDPOINT_ENV = "MOVIE_CLASSIFIER_ENDPOINT"
+EXAMPLE = (
+    "Examples:\n\n"
+    '  movie_classifier --title "Othello" --description "The evil Iago pretends to be friend of '
+    'Othello in order to manipulate him to serve his own end."\n\n'
+    "  movie_classifier --endpoint http://127.0.0.1:3000 --title ... --description ...\n\n"
+    "  movie_classifier --stack movie-genre --file movies.csv --output genres.jsonl\n\n"
+    "Exit codes: 0 ok, 1 other error, 2 usage, 3 model missing (embedded), 4 endpoint "
+    "unreachable, 5 timeout, 6 request refused (4xx), 7 server error (5xx), 8 throttled, "
+    "9 stack not usable."
+)
 
 
-def _non_empty(_ctx: click.Context, param: click.Parameter, value: str) -> str:
-    if not value.strip():
+def _non_empty(_ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    if value is not None and not value.strip():
         raise click.BadParameter("must not be empty", param=param)
     return value
 
 
-@click.command(
-    epilog='Example:\n\n  movie_classifier --title "Othello" --description "The evil Iago '
-    'pretends to be friend of Othello in order to manipulate him to serve his own end."'
-)
-@click.option("--title", required=True, callback=_non_empty, help="The movie's title.")
-@click.option(
-    "--description", required=True, callback=_non_empty, help="The movie's plot description."
-)
+@click.command(epilog=EXAMPLE, context_settings={"max_content_width": 100})
+@click.option("--title", callback=_non_empty, help="The movie's title.")
+@click.option("--description", callback=_non_empty, help="The movie's plot description.")
 @click.option(
     "--json",
     "as_json",
     is_flag=True,
-    help="Print one JSON object, with every genre's score and the genres over threshold.",
+    help="Print one JSON object with every genre's score and the genres over threshold.",
 )
+@click.option(
+    "--endpoint",
+    envvar=ENDPOINT_ENV,
+    default=None,
+    help=f"Base URL of a deployed API, e.g. http://127.0.0.1:3000 for sam local, or "
+    f"'{EMBEDDED}' for the model in-process (the default) [env {ENDPOINT_ENV}].",
+)
+@click.option(
+    "--stack",
+    default=None,
+    help="CloudFormation stack made by `sam deploy`: its GenreApiUrl is the endpoint.",
+)
+@click.option("--region", default=None, help="AWS region of --stack (default: boto3's).")
+@click.option("--profile", default=None, help="AWS profile for --stack.")
 @click.option(
     "--model-dir",
     type=click.Path(file_okay=False, path_type=Path),
     default=None,
-    help=f"Model artifact to run in-process [env {MODEL_DIR_ENV}; default: the "
-    "model kept in the repository].",
+    help="Model artifact for the in-process mode [env MOVIE_GENRE_MODEL_DIR; default: "
+    "the model kept in the repository].",
 )
-def main(title: str, description: str, as_json: bool, model_dir: Path | None) -> None:
-    """Print the most likely genre of a movie, scored by the model in-process."""
+@click.option(
+    "--file",
+    "input_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="CSV of movies (title + description, or movies_metadata.csv's title + "
+    "overview) to classify instead of --title/--description.",
+)
+@click.option(
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="With --file: where results go, .jsonl or .csv, one per input row in order.",
+)
+@click.option(
+    "--batch-size",
+    type=click.IntRange(1, 256),
+    default=64,
+    show_default=True,
+    help="Movies per request with --file.",
+)
+@click.option(
+    "--concurrency",
+    type=click.IntRange(1, 64),
+    default=4,
+    show_default=True,
+    help="Requests in flight at once with --file (spreads over Lambda instances).",
+)
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=0.1),
+    default=30.0,
+    show_default=True,
+    help="Seconds to wait for each answer.",
+)
+@click.option(
+    "--retries",
+    type=click.IntRange(0, 10),
+    default=4,
+    show_default=True,
+    help="Retries, with backoff, when the API is throttling (429/503).",
+)
+def main(
+    title: str | None,
+    description: str | None,
+    as_json: bool,
+    endpoint: str | None,
+    stack: str | None,
+    region: str | None,
+    profile: str | None,
+    model_dir: Path | None,
+    input_file: Path | None,
+    output: Path | None,
+    batch_size: int,
+    concurrency: int,
+    timeout: float,
+    retries: int,
+) -> None:
+    """Classify a movie's genre from its title and description.
+
+    Prints the most likely genre. The model runs in-process unless --endpoint or --stack name a
+    deployment of the movie-genre API.
+    """
+    if input_file is None:
+        for name, value in (("--title", title), ("--description", description)):
+            if value is None:
+                raise click.UsageError(f"Missing option '{name}' (or give --file).")
+    elif title or description:
+        raise click.UsageError("give either --file or --title/--description, not both")
+    elif output is None:
+        raise click.UsageError("--file needs --output (a .jsonl or .csv path)")
+    if stack and endpoint not in (None, ""):
+        raise click.UsageError("give either --endpoint or --stack, not both")
     try:
-        from genre_model import GenreClassifier, ModelError
-    except ImportError as error:
-        raise click.ClickException(
-            "the in-process model needs spaCy: pip install 'movie-genre[model]'"
-        ) from error
-    model_dir = model_dir or Path(os.environ.get(MODEL_DIR_ENV) or DEFAULT_MODEL_DIR)
-    try:
-        classifier = GenreClassifier.load(model_dir)
-    except ModelError as error:
-        click.echo(f"Error: cannot load the model: {error}", err=True)
-        raise SystemExit(EXIT_MODEL_MISSING) from error
-    prediction = classifier.predict([(title, description)])[0]
-    result = {"title": title, "description": description, "genre": prediction.top_genre}
+        if input_file is not None and output is not None:
+            check_output(output)
+            rows = read_rows(input_file)
+            classifier = _classifier(endpoint, stack, region, profile, model_dir, timeout, retries)
+            _classify_file(classifier, rows, output, batch_size, concurrency)
+        else:
+            classifier = _classifier(endpoint, stack, region, profile, model_dir, timeout, retries)
+            _classify_one(classifier, str(title), str(description), as_json)
+    except ClassifierError as error:
+        click.echo(f"Error: {error.message}", err=True)
+        sys.exit(error.exit_code)
+
+
+def _classifier(
+    endpoint: str | None,
+    stack: str | None,
+    region: str | None,
+    profile: str | None,
+    model_dir: Path | None,
+    timeout: float,
+    retries: int,
+) -> Classifier:
+    if stack:
+        endpoint = stack_endpoint(stack, region, profile)
+    if not endpoint or endpoint == EMBEDDED:
+        return EmbeddedClassifier(model_dir)
+    if not endpoint.startswith(("http://", "https://")):
+        raise click.BadParameter(
+            f"{endpoint!r} is not an http(s) URL nor '{EMBEDDED}'", param_hint="'--endpoint'"
+        )
+    return HttpClassifier(endpoint, timeout=timeout, retries=retries)
+
+
+def _classify_one(classifier: Classifier, title: str, description: str, as_json: bool) -> None:
+    result = classifier.classify([Movie(title.strip(), description.strip())])[0]
+    answer = {"title": title, "description": description, "genre": result.genre}
     if as_json:
-        result |= {
-            "scores": prediction.scores,
-            "genres": prediction.genres,
-            "model_version": classifier.version,
+        answer |= {
+            "scores": result.scores,
+            "genres": result.genres,
+            "model_version": result.model_version,
         }
-        click.echo(json.dumps(result, ensure_ascii=False))
+        click.echo(json.dumps(answer, ensure_ascii=False))
     else:
-        click.echo(pprint.pformat(result, sort_dicts=False))
+        click.echo(pprint.pformat(answer, sort_dicts=False))
+
+
+def _classify_file(
+    classifier: Classifier, rows: list[Row], output: Path, batch_size: int, concurrency: int
+) -> None:
+    if isinstance(classifier, EmbeddedClassifier):
+        concurrency = 1  # one model in one process: spaCy batches, threads would not help
+    with click.progressbar(length=len(rows), label="classifying", file=sys.stderr) as bar:
+        results = classify_rows(
+            rows, classifier, chunk_size=batch_size, concurrency=concurrency, progress=bar.update
+        )
+    write_results(rows, results, output)
+    skipped = [(row.number, r) for row, r in zip(rows, results, strict=True) if isinstance(r, str)]
+    click.echo(f"{len(rows) - len(skipped)} of {len(rows)} rows classified -> {output}", err=True)
+    for number, reason in skipped[:10]:
+        click.echo(f"  row {number} skipped: {reason}", err=True)
+    if len(skipped) > 10:
+        click.echo(
+            f"  ... and {len(skipped) - 10} more skipped rows (see 'error' in {output})", err=True
+        )

@@ -195,3 +195,39 @@ def test_health_and_docs(api: str) -> None:
     docs = requests.get(f"{api}/docs", timeout=30)
     assert docs.status_code == 200 and "swagger" in docs.text.lower()
     assert "/genres" in requests.get(f"{api}/openapi.json", timeout=30).json()["paths"]
+
+
+def test_the_cli_against_sam_local(api: str, tmp_path: Path) -> None:
+    cli = str(BIN / "movie_classifier")
+    one = subprocess.run(
+        [
+            cli,
+            "--endpoint",
+            api,
+            "--title",
+            OTHELLO["title"],
+            "--description",
+            OTHELLO["description"],
+            "--json",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert one.returncode == 0, one.stderr
+    answer = json.loads(one.stdout)
+    assert answer["genre"] == max(answer["scores"], key=answer["scores"].get)
+    catalogue = tmp_path / "movies.csv"
+    catalogue.write_text(
+        'title,overview\nOthello,"The evil Iago pretends."\nEmpty,\n'
+        'Die Hard,"A cop fights terrorists in a tower."\n'
+    )
+    batch = subprocess.run(
+        [cli, "--endpoint", api, "--file", str(catalogue), "--output", str(tmp_path / "out.jsonl")],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert batch.returncode == 0, batch.stderr
+    rows = [json.loads(line) for line in (tmp_path / "out.jsonl").read_text().splitlines()]
+    assert [row.get("error") for row in rows] == [None, "empty description", None]

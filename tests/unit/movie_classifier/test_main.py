@@ -3,7 +3,8 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from movie_classifier.main import EXIT_MODEL_MISSING, main
+from movie_classifier.client import ModelMissing
+from movie_classifier.main import main
 
 OTHELLO = [
     "--title",
@@ -46,5 +47,5 @@ def test_missing_or_empty_fields_are_usage_errors(args: list[str], message: str)
 
 def test_a_missing_model_is_reported(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, [*OTHELLO, "--model-dir", str(tmp_path / "none")])
-    assert result.exit_code == EXIT_MODEL_MISSING
+    assert result.exit_code == ModelMissing.exit_code
     assert "cannot load the model: no manifest.json" in result.output

@@ -1,0 +1,194 @@
+"""Where movies get classified: the model in-process, or an HTTP deployment of the API."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Protocol
+
+import requests
+from requests.adapters import HTTPAdapter
+from urllib3.exceptions import ReadTimeoutError
+from urllib3.util.retry import Retry
+
+# The model a fresh clone classifies with: trained by `make train`, kept in the repository.
+DEFAULT_MODEL_DIR = Path(__file__).resolve().parents[2] / "models" / "default"
+MODEL_DIR_ENV = "MOVIE_GENRE_MODEL_DIR"
+EMBEDDED = "embedded"
+
+
+class ClassifierError(Exception):
+    """A failure the user can act on, with the exit code that tells it apart."""
+
+    exit_code = 1
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class ModelMissing(ClassifierError):
+    exit_code = 3
+
+
+class Unreachable(ClassifierError):
+    exit_code = 4
+
+
+class TimedOut(ClassifierError):
+    exit_code = 5
+
+
+class Refused(ClassifierError):
+    """The server said the request was wrong (4xx)."""
+
+    exit_code = 6
+
+
+class ServerFailed(ClassifierError):
+    exit_code = 7
+
+
+class Throttled(ClassifierError):
+    exit_code = 8
+
+
+class StackProblem(ClassifierError):
+    exit_code = 9
+
+
+@dataclass(frozen=True)
+class Movie:
+    title: str
+    description: str
+
+
+@dataclass(frozen=True)
+class Classified:
+    genre: str
+    scores: dict[str, float]
+    genres: list[str] = field(default_factory=list)
+    model_version: str = ""
+
+
+class Classifier(Protocol):
+    def classify(self, movies: Sequence[Movie]) -> list[Classified]: ...
+
+
+class EmbeddedClassifier:
+    """The model in this process (needs the [model] extra: spaCy)."""
+
+    def __init__(self, model_dir: Path | None = None) -> None:
+        try:
+            from genre_model import GenreClassifier, ModelError
+        except ImportError as error:
+            raise ModelMissing(
+                "the in-process model needs spaCy: pip install 'movie-genre[model]'"
+            ) from error
+        directory = model_dir or Path(os.environ.get(MODEL_DIR_ENV) or DEFAULT_MODEL_DIR)
+        try:
+            self._model = GenreClassifier.load(directory)
+        except ModelError as error:
+            raise ModelMissing(f"cannot load the model: {error}") from error
+
+    def classify(self, movies: Sequence[Movie]) -> list[Classified]:
+        predictions = self._model.predict([(m.title, m.description) for m in movies])
+        return [
+            Classified(p.top_genre, p.scores, p.genres, self._model.version) for p in predictions
+        ]
+
+
+class HttpClassifier:
+    """POST /genres on a deployment: sam local start-api, API Gateway, or `make serve`."""
+
+    def __init__(self, endpoint: str, *, timeout: float = 30.0, retries: int = 4) -> None:
+        self.endpoint = endpoint.rstrip("/")
+        self.timeout = timeout
+        self.session = requests.Session()
+        # Throttling (429) and Lambda's "too many at once" (503) pass: retry with exponential
+        # backoff, honouring Retry-After; other statuses are answered at once.
+        retry = Retry(
+            total=retries,
+            connect=0,
+            read=0,
+            status_forcelist=(429, 503),
+            allowed_methods=None,
+            backoff_factor=0.5,
+            respect_retry_after_header=True,
+            raise_on_status=False,
+        )
+        self.session.mount("http://", HTTPAdapter(max_retries=retry))
+        self.session.mount("https://", HTTPAdapter(max_retries=retry))
+
+    def classify(self, movies: Sequence[Movie]) -> list[Classified]:
+        url = f"{self.endpoint}/genres"
+        body = {"movies": [{"title": m.title, "description": m.description} for m in movies]}
+        try:
+            response = self.session.post(url, json=body, timeout=self.timeout)
+        except requests.exceptions.Timeout as error:
+            raise TimedOut(f"no answer from {url} within {self.timeout:g} s") from error
+        except requests.exceptions.ConnectionError as error:
+            # With retries configured, urllib3 reports a read timeout as a "connection" error.
+            if isinstance(
+                getattr(error.args[0] if error.args else None, "reason", None), ReadTimeoutError
+            ):
+                raise TimedOut(f"no answer from {url} within {self.timeout:g} s") from error
+            raise Unreachable(
+                f"cannot reach {self.endpoint}: is `sam local start-api` (or the API) running?"
+            ) from error
+        status = response.status_code
+        if status in (429, 503):
+            raise Throttled(f"{url} is throttling requests (HTTP {status}), retries exhausted")
+        if 400 <= status < 500:
+            raise Refused(f"{url} refused the request (HTTP {status}): {_message(response)}")
+        if status >= 500:
+            raise ServerFailed(f"{url} failed (HTTP {status}): {_message(response)}")
+        try:
+            payload = response.json()
+            return [
+                Classified(r["genre"], r["scores"], r["genres"], payload["model_version"])
+                for r in payload["results"]
+            ]
+        except (ValueError, KeyError, TypeError) as error:
+            raise ServerFailed(f"{url} answered something that is not this API's") from error
+
+
+def _message(response: requests.Response) -> str:
+    """The server's own words: FastAPI's `detail`, API Gateway's `message`, or the text."""
+    try:
+        payload = response.json()
+    except ValueError:
+        return response.text.strip()[:300] or response.reason
+    if isinstance(payload, dict):
+        detail = payload.get("detail", payload.get("message", payload))
+        if isinstance(detail, list):
+            return "; ".join(
+                f"{'.'.join(str(p) for p in item.get('loc', [])[1:])}: {item.get('msg')}"
+                for item in detail
+                if isinstance(item, dict)
+            ) or str(detail)
+        return str(detail)
+    return str(payload)
+
+
+def stack_endpoint(stack: str, region: str | None = None, profile: str | None = None) -> str:
+    """The GenreApiUrl output of a CloudFormation stack made by `sam deploy`."""
+    try:
+        import boto3
+        from botocore.exceptions import BotoCoreError, ClientError
+    except ImportError as error:
+        raise StackProblem("--stack needs boto3: pip install 'movie-genre[aws]'") from error
+    try:
+        session = boto3.Session(region_name=region, profile_name=profile)
+        stacks = session.client("cloudformation").describe_stacks(StackName=stack)["Stacks"]
+    except ClientError as error:
+        message = error.response.get("Error", {}).get("Message", str(error))
+        raise StackProblem(f"stack {stack!r}: {message}") from error
+    except BotoCoreError as error:
+        raise StackProblem(f"stack {stack!r}: {error}") from error
+    outputs = {o["OutputKey"]: o["OutputValue"] for o in stacks[0].get("Outputs", [])}
+    if "GenreApiUrl" not in outputs:
+        raise StackProblem(f"stack {stack!r} has no GenreApiUrl output (is it movie-genre's?)")
+    return outputs["GenreApiUrl"]

@@ -1,0 +1,118 @@
+"""movie_classifier against the real API (uvicorn, as `make serve` runs it) and in-process."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import requests
+
+from tests.conftest import MAIN_DATA, REPO
+from tests.functional.test_s3_over_http import free_port
+
+BIN = Path(sys.executable).parent
+ROWS = 300
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[str]:
+    port = free_port()
+    env = dict(os.environ, MOVIE_GENRE_MODEL_DIR=str(REPO / "models" / "default"))
+    process = subprocess.Popen(
+        [str(BIN / "uvicorn"), "genre_api.handler:app", "--host", "127.0.0.1", "--port", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if requests.get(f"{url}/health", timeout=2).ok:
+                    break
+            except requests.RequestException:
+                pass
+            assert process.poll() is None and time.monotonic() < deadline, "uvicorn did not start"
+            time.sleep(0.2)
+        yield url
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+@pytest.fixture(scope="module")
+def catalogue(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """300 real movies in the original movies_metadata.csv columns (title, overview)."""
+    frame = pd.read_csv(MAIN_DATA, dtype=str, keep_default_na=False, nrows=ROWS)
+    path = tmp_path_factory.mktemp("catalogue") / "movies.csv"
+    frame[["id", "title", "overview"]].to_csv(path, index=False)
+    return path
+
+
+def classify(*args: str) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if k != "MOVIE_CLASSIFIER_ENDPOINT"}
+    return subprocess.run(
+        [str(BIN / "movie_classifier"), *args], capture_output=True, text=True, timeout=300, env=env
+    )
+
+
+def test_http_and_embedded_agree_on_a_real_catalogue(
+    server: str, catalogue: Path, tmp_path: Path
+) -> None:
+    over_http = classify(
+        "--endpoint",
+        server,
+        "--file",
+        str(catalogue),
+        "--output",
+        str(tmp_path / "http.jsonl"),
+        "--batch-size",
+        "32",
+        "--concurrency",
+        "4",
+    )
+    assert over_http.returncode == 0, over_http.stderr
+    embedded = classify("--file", str(catalogue), "--output", str(tmp_path / "embedded.jsonl"))
+    assert embedded.returncode == 0, embedded.stderr
+    http_rows = [json.loads(line) for line in (tmp_path / "http.jsonl").read_text().splitlines()]
+    local_rows = [
+        json.loads(line) for line in (tmp_path / "embedded.jsonl").read_text().splitlines()
+    ]
+    assert len(http_rows) == len(local_rows) == ROWS
+    empty = sum(1 for row in local_rows if "error" in row)
+    assert f"{ROWS - empty} of {ROWS} rows classified" in over_http.stderr
+    for remote, local in zip(http_rows, local_rows, strict=True):
+        assert remote["row"] == local["row"] and remote.get("error") == local.get("error")
+        if "error" not in local:
+            assert remote["genre"] == local["genre"]
+            assert remote["genres"] == local["genres"]
+            assert remote["scores"] == pytest.approx(local["scores"], abs=1e-6)
+
+
+def test_one_movie_over_http_prints_the_original_dict(server: str) -> None:
+    result = classify(
+        "--endpoint",
+        server,
+        "--title",
+        "Othello",
+        "--description",
+        "The evil Iago pretends to be friend of Othello.",
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("{'title': 'Othello',")
+    assert "'genre': '" in result.stdout
+
+
+def test_a_refused_request_shows_the_servers_message(server: str) -> None:
+    result = classify("--endpoint", server, "--title", "x" * 400, "--description", "y")
+    assert result.returncode == 6
+    assert "HTTP 422" in result.stderr and "title" in result.stderr
+    assert "Traceback" not in result.stderr

@@ -1,0 +1,64 @@
+"""A fake movie-genre API on loopback whose answers a test scripts, one per request."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+
+@dataclass
+class Answer:
+    status: int = 200
+    body: object = None
+    delay: float = 0.0
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+def genres_body(count: int, genre: str = "Drama") -> dict:
+    scores = {"Comedy": 0.2, "Drama": 0.7} if genre == "Drama" else {"Comedy": 0.8, "Drama": 0.1}
+    return {
+        "model_version": "fake-1",
+        "results": [{"scores": scores, "genres": [genre], "genre": genre}] * count,
+    }
+
+
+@contextmanager
+def fake_api(answers: list[Answer]) -> Iterator[tuple[str, list[dict]]]:
+    """Serve answers in order (the last one repeats); yield the URL and the bodies received."""
+    received: list[dict] = []
+    lock = threading.Lock()
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+            with lock:
+                received.append(body)
+                answer = answers[min(len(received), len(answers)) - 1]
+            time.sleep(answer.delay)
+            payload = answer.body
+            if payload is None:
+                payload = genres_body(len(body["movies"]))
+            data = payload.encode() if isinstance(payload, str) else json.dumps(payload).encode()
+            self.send_response(answer.status)
+            for name, value in answer.headers.items():
+                self.send_header(name, value)
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}", received
+    finally:
+        server.shutdown()
+        server.server_close()
