@@ -43,6 +43,21 @@ VARIANTS: dict[str, tuple[Path, str, dict[str, object]]] = {
         "title+description",
         {"components.textcat_multilabel.model.ngram_size": 2},
     ),
+    "bow, title + description, parameter averaging": (
+        OFFLINE,
+        "title+description",
+        {"training.optimizer.use_averages": True},
+    ),
+    "bow, title + description, L2 0.001": (
+        OFFLINE,
+        "title+description",
+        {"training.optimizer.L2": 0.001},
+    ),
+    "bow, title + description, 2^20 hash rows": (
+        OFFLINE,
+        "title+description",
+        {"components.textcat_multilabel.model.length": 1048576},
+    ),
     "ensemble (bow + CNN width 64 depth 2, no vectors), title + description": (
         LG,
         "title+description",
