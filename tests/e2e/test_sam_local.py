@@ -7,12 +7,9 @@ layer (layers/), runs `sam build` and `sam local start-api`, and cleans up what 
 from __future__ import annotations
 
 import json
-import os
 import shutil
-import signal
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -20,8 +17,7 @@ import pytest
 import requests
 from genre_model import GenreClassifier
 
-from tests.conftest import REPO
-from tests.functional.test_s3_over_http import free_port
+from tests.conftest import REPO, background_server, free_port, wait_until
 
 pytestmark = pytest.mark.e2e
 
@@ -39,14 +35,6 @@ def docker_answers() -> bool:
     return subprocess.run(["docker", "info"], capture_output=True).returncode == 0
 
 
-def wait_for(check, seconds: float, what: str) -> None:  # type: ignore[no-untyped-def]
-    deadline = time.monotonic() + seconds
-    while not check():
-        if time.monotonic() > deadline:
-            raise RuntimeError(f"{what} did not come up within {seconds:.0f} s")
-        time.sleep(0.5)
-
-
 @pytest.fixture(scope="module")
 def docker_engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
     if docker_answers():
@@ -58,7 +46,7 @@ def docker_engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
     log = (tmp_path_factory.mktemp("dockerd") / "dockerd.log").open("w")
     engine = subprocess.Popen([dockerd], stdout=log, stderr=subprocess.STDOUT)
     try:
-        wait_for(docker_answers, 60, "dockerd")
+        wait_until(docker_answers, 60, "dockerd")
         yield
     finally:
         engine.terminate()
@@ -103,38 +91,30 @@ def api(runtime_image: str, tmp_path_factory: pytest.TempPathFactory) -> Iterato
         capture_output=True,
     )
     port = free_port()
-    log = (build_dir / "sam-local.log").open("w")
-    server = subprocess.Popen(
-        [
-            str(BIN / "sam"),
-            "local",
-            "start-api",
-            "--template-file",
-            str(build_dir / "template.yaml"),
-            "--port",
-            str(port),
-            "--warm-containers",
-            "EAGER",
-        ],
-        cwd=REPO,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
-    url = f"http://127.0.0.1:{port}"
+    command = [
+        str(BIN / "sam"),
+        "local",
+        "start-api",
+        "--template-file",
+        str(build_dir / "template.yaml"),
+        "--port",
+        str(port),
+        "--warm-containers",
+        "EAGER",
+    ]
 
     def healthy() -> bool:
         try:
-            return requests.get(f"{url}/health", timeout=5).status_code == 200
+            return requests.get(f"http://127.0.0.1:{port}/health", timeout=5).status_code == 200
         except requests.RequestException:
             return False
 
     try:
-        wait_for(healthy, 180, "sam local start-api")
-        yield url
+        with background_server(
+            command, port, ready=healthy, seconds=180, log=build_dir / "sam-local.log"
+        ) as url:
+            yield url
     finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        server.wait(timeout=60)
         # Warm containers that sam did not stop on its way out.
         leftovers = subprocess.run(
             ["docker", "ps", "-q", "--filter", "ancestor=genrefunction:latest"],

@@ -6,16 +6,13 @@ import json
 import os
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pandas as pd
 import pytest
-import requests
 
-from tests.conftest import MAIN_DATA, REPO
-from tests.functional.test_s3_over_http import free_port
+from tests.conftest import MAIN_DATA, REPO, background_server, free_port
 
 BIN = Path(sys.executable).parent
 ROWS = 300
@@ -25,27 +22,16 @@ ROWS = 300
 def server() -> Iterator[str]:
     port = free_port()
     env = dict(os.environ, MOVIE_GENRE_MODEL_DIR=str(REPO / "models" / "default"))
-    process = subprocess.Popen(
-        [str(BIN / "uvicorn"), "genre_api.handler:app", "--host", "127.0.0.1", "--port", str(port)],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if requests.get(f"{url}/health", timeout=2).ok:
-                    break
-            except requests.RequestException:
-                pass
-            assert process.poll() is None and time.monotonic() < deadline, "uvicorn did not start"
-            time.sleep(0.2)
+    command = [
+        str(BIN / "uvicorn"),
+        "genre_api.handler:app",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+    ]
+    with background_server(command, port, env=env) as url:
         yield url
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
 
 
 @pytest.fixture(scope="module")

@@ -30,7 +30,7 @@ def test_the_cli_finds_drama_in_othello_with_the_default_model() -> None:
         main, ["--title", "Othello", "--description", OTHELLO_DESCRIPTION, "--json"]
     )
     assert result.exit_code == 0, result.output
-    payload = json.loads(result.output)
+    payload = json.loads(result.stdout)
     assert "Drama" in payload["genres"]
     assert payload["genre"] == max(payload["scores"], key=payload["scores"].get)
     assert payload["model_version"] == GenreClassifier.load(Path(DEFAULT_MODEL_DIR)).version

@@ -54,7 +54,16 @@ def fake_api(answers: list[Answer]) -> Iterator[tuple[str, list[dict]]]:
         def log_message(self, *args: object) -> None:
             pass
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    class Server(ThreadingHTTPServer):
+        # Join the request threads on close, so that no answer (a slow one, to a client that
+        # gave up) is still writing when the next test runs.
+        daemon_threads = False
+        block_on_close = True
+
+        def handle_error(self, request: object, client_address: object) -> None:
+            pass  # a client that timed out and hung up: expected, not worth a traceback
+
+    server = Server(("127.0.0.1", 0), Handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:

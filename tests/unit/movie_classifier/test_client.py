@@ -9,7 +9,7 @@ from movie_classifier.client import (
     Unreachable,
 )
 
-from tests.functional.test_s3_over_http import free_port
+from tests.conftest import free_port
 from tests.unit.movie_classifier.fake_api import Answer, fake_api
 
 MOVIE = Movie("Othello", "The evil Iago pretends to be friend of Othello.")

@@ -24,7 +24,7 @@ def test_prints_the_original_dict(artifact_copy: Path) -> None:
 def test_json_output_has_scores_genres_and_version(artifact_copy: Path) -> None:
     result = CliRunner().invoke(main, [*OTHELLO, "--json", "--model-dir", str(artifact_copy)])
     assert result.exit_code == 0, result.output
-    payload = json.loads(result.output)
+    payload = json.loads(result.stdout)
     assert payload["genre"] == max(payload["scores"], key=payload["scores"].get)
     assert set(payload["genres"]) <= set(payload["scores"])
     assert payload["model_version"]
