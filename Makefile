@@ -86,10 +86,10 @@ package: $(VENV)/.installed-dev ## Pack build/artifact and build/model.tar.gz wi
 	$(BIN)/movie-genre-train package --config $(CONFIG) --recipe $(RECIPE) --out $(BUILD)
 
 publish: $(VENV)/.installed-dev ## Upload build/model.tar.gz: make publish BUCKET=my-models
-	$(BIN)/movie-genre-train publish $(ARCHIVE) --bucket "$(BUCKET)" --prefix "$(PREFIX)"
+	$(BIN)/movie-genre-train publish $(ARCHIVE) $(if $(BUCKET),--bucket "$(BUCKET)") --prefix "$(PREFIX)"
 
 pull: $(VENV)/.installed-dev ## Download and verify a model into models/pulled: make pull BUCKET=my-models [VERSION=...]
-	$(BIN)/movie-genre-train pull --bucket "$(BUCKET)" --prefix "$(PREFIX)" $(if $(VERSION),--version "$(VERSION)")
+	$(BIN)/movie-genre-train pull $(if $(BUCKET),--bucket "$(BUCKET)") --prefix "$(PREFIX)" $(if $(VERSION),--version "$(VERSION)")
 
 lg-model: $(VENV)/.installed-dev ## Install en_core_web_lg (needs GitHub access) for RECIPE=lg
 	$(BIN)/python -m spacy download en_core_web_lg

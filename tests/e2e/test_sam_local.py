@@ -133,6 +133,7 @@ def test_genre_answers_the_original_shape_as_the_model_does_in_process(api: str)
     assert list(scores) == local.labels
     expected = local.predict([(OTHELLO["title"], OTHELLO["description"])])[0]
     assert scores == pytest.approx(expected.scores, abs=1e-6)
+    assert max(scores, key=scores.get) == "Drama"
     assert response.headers["X-Model-Version"] == local.version
 
 

@@ -25,12 +25,12 @@ def test_the_default_model_is_complete_and_verified() -> None:
     assert manifest.split_sizes == {"train": 22689, "dev": 2521, "test": 6303}
 
 
-def test_the_cli_finds_drama_in_othello_with_the_default_model() -> None:
+def test_the_cli_classifies_othello_as_drama_with_the_default_model() -> None:
     result = CliRunner().invoke(
         main, ["--title", "Othello", "--description", OTHELLO_DESCRIPTION, "--json"]
     )
     assert result.exit_code == 0, result.output
     payload = json.loads(result.stdout)
+    assert payload["genre"] == "Drama" == max(payload["scores"], key=payload["scores"].get)
     assert "Drama" in payload["genres"]
-    assert payload["genre"] == max(payload["scores"], key=payload["scores"].get)
     assert payload["model_version"] == GenreClassifier.load(Path(DEFAULT_MODEL_DIR)).version
