@@ -129,11 +129,15 @@ def test_genre_answers_the_original_shape_as_the_model_does_in_process(api: str)
     response = requests.post(f"{api}/genre", json=OTHELLO, timeout=30)
     assert response.status_code == 200
     scores = response.json()
-    local = GenreClassifier.load(REPO / "models" / "default")
+    # The model the image bundles (function/Dockerfile): a pulled one if present, else the default.
+    pulled = REPO / "models" / "pulled"
+    bundled = pulled if (pulled / "manifest.json").is_file() else REPO / "models" / "default"
+    local = GenreClassifier.load(bundled)
     assert list(scores) == local.labels
     expected = local.predict([(OTHELLO["title"], OTHELLO["description"])])[0]
     assert scores == pytest.approx(expected.scores, abs=1e-6)
-    assert max(scores, key=scores.get) == "Drama"
+    if bundled.name == "default":  # the acceptance check, for the shipped model
+        assert max(scores, key=scores.get) == "Drama"
     assert response.headers["X-Model-Version"] == local.version
 
 
