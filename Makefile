@@ -64,9 +64,10 @@ test: $(VENV)/.installed-dev $(BIN)/sam ## Run the tests (unit and functional; n
 e2e: $(VENV)/.installed-dev $(BIN)/sam ## End-to-end: Docker, sam build, sam local start-api (needs docker.io, debootstrap, root)
 	$(BIN)/pytest -m e2e
 
-lint: $(VENV)/.installed-dev ## ruff check and format check
+lint: $(VENV)/.installed-dev ## ruff check, ruff format check, mypy
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 
 format: $(VENV)/.installed-dev ## Apply ruff's fixes and formatting
 	$(BIN)/ruff check --fix .

@@ -176,7 +176,7 @@ def _classifier(
 
 def _classify_one(classifier: Classifier, title: str, description: str, as_json: bool) -> None:
     result = classifier.classify([Movie(title.strip(), description.strip())])[0]
-    answer = {"title": title, "description": description, "genre": result.genre}
+    answer: dict[str, object] = {"title": title, "description": description, "genre": result.genre}
     if as_json:
         answer |= {
             "scores": result.scores,

@@ -67,7 +67,7 @@ class GenreClassifier:
             ) from error
         if "textcat_multilabel" not in nlp.pipe_names:
             raise ModelError(f"{pipeline_dir} has no textcat_multilabel component")
-        model_labels = set(nlp.get_pipe("textcat_multilabel").labels)
+        model_labels = set(getattr(nlp.get_pipe("textcat_multilabel"), "labels", ()))
         if model_labels != set(manifest.labels):
             raise ModelError(
                 f"pipeline labels {sorted(model_labels)} differ from the manifest's "

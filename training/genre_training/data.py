@@ -44,9 +44,8 @@ def parse_genre_names(value: object) -> list[str] | None:
     if not isinstance(parsed, list):
         return None
     names = [item.get("name") for item in parsed if isinstance(item, dict)]
-    if len(names) != len(parsed) or not all(isinstance(name, str) for name in names):
-        return None
-    return names
+    strings = [name for name in names if isinstance(name, str)]
+    return strings if len(strings) == len(parsed) else None
 
 
 def read_movies(
