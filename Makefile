@@ -74,6 +74,9 @@ format: $(VENV)/.installed-dev ## Apply ruff's fixes and formatting
 	$(BIN)/ruff format .
 
 train: $(VENV)/.installed-dev ## Prepare data, train RECIPE (offline|lg), evaluate, package -> build/
+	@if [ "$(RECIPE)" = lg ] && ! $(BIN)/python -c "import en_core_web_lg" 2>/dev/null; then \
+	    echo "RECIPE=lg needs en_core_web_lg: run 'make lg-model' first (it downloads from GitHub)" >&2; \
+	    exit 1; fi
 	$(BIN)/movie-genre-train prepare --data "$(DATA)" --out $(BUILD)/corpus --text-fields "$(TEXT_FIELDS)"
 	$(BIN)/python -m spacy train $(CONFIG) --output $(BUILD)/train \
 	    --paths.train $(BUILD)/corpus/train.spacy --paths.dev $(BUILD)/corpus/dev.spacy
