@@ -15,6 +15,7 @@ import time
 from pathlib import Path
 
 import spacy
+
 from genre_training.evaluate import (
     load_split,
     read_prepared,
@@ -60,6 +61,11 @@ VARIANTS: dict[str, tuple[Path, str, dict[str, object]]] = {
         OFFLINE,
         "title+description",
         {},
+    ),
+    "bow, title + description, parameter averaging, patience 3200 steps": (
+        OFFLINE,
+        "title+description",
+        {"training.patience": 3200},
     ),
     "ensemble (bow + CNN width 64 depth 2, no vectors), title + description": (
         LG,

@@ -83,6 +83,7 @@ class EmbeddedClassifier:
     def __init__(self, model_dir: Path | None = None) -> None:
         try:
             import spacy  # noqa: F401  the model needs it: say so before trying to load one
+
             from genre_model import GenreClassifier, ModelError
         except ImportError as error:
             raise ModelMissing(

@@ -5,11 +5,11 @@
 from typing import Annotated
 
 from fastapi import FastAPI, Response
-from genre_model import GenreClassifier
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from genre_api.settings import Settings
+from genre_model import GenreClassifier
 
 VERSION_HEADER = "X-Model-Version"
 

@@ -5,12 +5,12 @@ from __future__ import annotations
 import logging
 import sys
 
-from genre_model import GenreClassifier, ModelError
 from mangum import Mangum
 
 from genre_api.app import create_app
 from genre_api.settings import Settings
 from genre_api.stage import StagePrefix
+from genre_model import GenreClassifier, ModelError
 
 logger = logging.getLogger("genre_api")
 

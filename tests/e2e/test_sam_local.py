@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 import requests
-from genre_model import GenreClassifier
 
+from genre_model import GenreClassifier
 from tests.conftest import REPO, background_server, free_port, wait_until
 
 pytestmark = pytest.mark.e2e

@@ -4,10 +4,10 @@ import json
 from pathlib import Path
 
 from click.testing import CliRunner
+
 from genre_model import GenreClassifier, Manifest
 from movie_classifier.client import DEFAULT_MODEL_DIR
 from movie_classifier.main import main
-
 from tests.conftest import REPO
 
 OTHELLO_DESCRIPTION = (

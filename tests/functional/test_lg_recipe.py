@@ -5,10 +5,10 @@ import sys
 from pathlib import Path
 
 import numpy as np
+
 from genre_model import GenreClassifier
 from genre_training.evaluate import evaluate
 from genre_training.package import package
-
 from tests.conftest import REPO, train_tiny
 
 

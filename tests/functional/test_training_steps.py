@@ -8,8 +8,8 @@ import tarfile
 from pathlib import Path
 
 import pytest
-from genre_model import Manifest
 
+from genre_model import Manifest
 from tests.conftest import write_csv
 
 

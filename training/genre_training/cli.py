@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
-from genre_model.text import TEXT_FIELDS
 
+from genre_model.text import TEXT_FIELDS
 from genre_training.data import DEFAULT_DATA, DEFAULT_MIN_GENRE_COUNT, DataError
 
 

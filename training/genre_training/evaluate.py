@@ -11,11 +11,11 @@ from pathlib import Path
 import matplotlib
 import numpy as np
 import spacy
-from genre_model import compose_text
-from genre_model.classifier import score_texts
 from sklearn.metrics import precision_recall_curve
 from spacy.language import Language
 
+from genre_model import compose_text
+from genre_model.classifier import score_texts
 from genre_training.baseline import train_and_score_baseline
 from genre_training.metrics import (
     DEFAULT_THRESHOLD,

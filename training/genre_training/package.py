@@ -10,8 +10,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import spacy
-from genre_model.manifest import MANIFEST_NAME, PIPELINE_DIR, Manifest, hash_tree
 
+from genre_model.manifest import MANIFEST_NAME, PIPELINE_DIR, Manifest, hash_tree
 from genre_training.evaluate import METRICS_FILE, SPACY_MODEL, headline
 
 ARCHIVE_NAME = "model.tar.gz"

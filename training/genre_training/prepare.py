@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pandas as pd
 import spacy
+from spacy.tokens import DocBin
+
 from genre_model import compose_text
 from genre_model.manifest import sha256_file
 from genre_model.text import TextFields
-from spacy.tokens import DocBin
-
 from genre_training.data import read_movies, split_movies
 
 PREPARE_REPORT = "prepare.json"

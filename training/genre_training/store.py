@@ -25,6 +25,7 @@ from typing import Any
 
 import boto3
 from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
+
 from genre_model.manifest import MANIFEST_NAME, Manifest, ManifestError
 
 ARCHIVE_NAME = "model.tar.gz"

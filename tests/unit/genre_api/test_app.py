@@ -3,6 +3,7 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+
 from genre_api.app import VERSION_HEADER, create_app
 from genre_api.settings import Settings
 from genre_model import GenreClassifier

@@ -8,6 +8,7 @@ from pathlib import Path
 from types import ModuleType
 
 import pytest
+
 from genre_model import GenreClassifier
 
 EVENTS = Path(__file__).resolve().parents[3] / "events"

@@ -1,6 +1,7 @@
 from pathlib import Path
 
 import pytest
+
 from genre_model import GenreClassifier, Manifest, ModelError
 
 MOVIES = [

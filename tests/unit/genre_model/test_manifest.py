@@ -3,6 +3,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
+
 from genre_model import Manifest, ManifestError
 from genre_model.manifest import MANIFEST_NAME, hash_tree
 

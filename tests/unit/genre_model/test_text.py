@@ -1,4 +1,5 @@
 import pytest
+
 from genre_model import compose_text
 
 

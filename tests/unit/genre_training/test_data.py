@@ -2,8 +2,8 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from genre_training.data import DataError, parse_genre_names, read_movies, split_movies
 
+from genre_training.data import DataError, parse_genre_names, read_movies, split_movies
 from tests.conftest import MAIN_DATA, write_csv
 
 

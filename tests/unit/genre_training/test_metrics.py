@@ -1,5 +1,6 @@
 import numpy as np
 import pytest
+
 from genre_training.metrics import (
     apply_thresholds,
     classification_report,

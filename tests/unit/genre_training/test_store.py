@@ -7,10 +7,11 @@ from pathlib import Path
 
 import boto3
 import pytest
+from moto import mock_aws
+
 from genre_model import Manifest
 from genre_training import store
 from genre_training.store import S3Location, StoreError, list_versions, publish, pull
-from moto import mock_aws
 
 BUCKET = "models"
 

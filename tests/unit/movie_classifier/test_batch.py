@@ -4,8 +4,8 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from movie_classifier.main import main
 
+from movie_classifier.main import main
 from tests.unit.movie_classifier.fake_api import Answer, fake_api
 
 

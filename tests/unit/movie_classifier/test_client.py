@@ -1,4 +1,5 @@
 import pytest
+
 from movie_classifier.client import (
     HttpClassifier,
     Movie,
@@ -8,7 +9,6 @@ from movie_classifier.client import (
     TimedOut,
     Unreachable,
 )
-
 from tests.conftest import free_port
 from tests.unit.movie_classifier.fake_api import Answer, fake_api
 

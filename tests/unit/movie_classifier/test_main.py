@@ -3,6 +3,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+
 from movie_classifier.client import ModelMissing
 from movie_classifier.main import main
 

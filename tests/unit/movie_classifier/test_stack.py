@@ -6,8 +6,8 @@ import boto3
 import pytest
 from click.testing import CliRunner
 from moto import mock_aws
-from movie_classifier.main import main
 
+from movie_classifier.main import main
 from tests.unit.movie_classifier.fake_api import Answer, fake_api
 
 OTHELLO = ["--title", "Othello", "--description", "The evil Iago pretends to be a friend."]
