@@ -1,5 +1,6 @@
 """publish and pull through the CLI against a real HTTP S3 endpoint (moto_server)."""
 
+import json
 import os
 import shutil
 import subprocess
@@ -56,6 +57,9 @@ def test_publish_and_pull_over_http(
     assert published.returncode == 0, published.stderr
     assert "latest -> it" in published.stdout
     dest = tmp_path / "pulled"
+    listed = run(env, "versions", "--bucket", BUCKET)
+    version = json.loads((trained["artifact"] / "manifest.json").read_text())["version"]
+    assert listed.stdout.split() == [version]
     pulled = run(env, "pull", "--bucket", BUCKET, "--dest", str(dest))
     assert pulled.returncode == 0, pulled.stderr
     assert (dest / "manifest.json").read_bytes() == (

@@ -215,6 +215,21 @@ def publish_command(
     click.echo(f"published {manifest.version} to {location.url(manifest.version)}; latest -> it")
 
 
+@main.command("versions")
+@s3_options
+def versions_command(
+    bucket: str, prefix: str, region: str | None, endpoint_url: str | None
+) -> None:
+    """List the published versions, oldest first (what `pull --version` takes)."""
+    from genre_training.store import StoreError, list_versions
+
+    try:
+        for version in list_versions(_location(bucket, prefix, region, endpoint_url)):
+            click.echo(version)
+    except StoreError as error:
+        raise click.ClickException(str(error)) from error
+
+
 @main.command("pull")
 @click.option("--version", default=None, help="A published version; default: latest.")
 @click.option(
