@@ -19,6 +19,8 @@ import sys
 import time
 from pathlib import Path
 
+from genre_model.locations import MODEL_DIR_ENV, REPO_MODEL_DIR
+
 REPO = Path(__file__).resolve().parents[1]
 EVENT = REPO / "events" / "http_api_genre.json"
 DATA = REPO.parent / "shared" / "data" / "movies" / "movies_reconstructed.csv.gz"
@@ -54,7 +56,7 @@ def percentile(values: list[float], share: float) -> float:
 
 def cold_starts(model_dir: Path, runs: int) -> dict[str, float]:
     event = json.loads(EVENT.read_text())
-    env = {"MOVIE_GENRE_MODEL_DIR": str(model_dir), "PATH": "/usr/bin:/bin"}
+    env = {MODEL_DIR_ENV: str(model_dir), "PATH": "/usr/bin:/bin"}
     samples = []
     for _ in range(runs):
         started = time.perf_counter()
@@ -86,7 +88,7 @@ def real_movies(count: int) -> list[dict[str, str]]:
 def warm(model_dir: Path, requests: int, batch: int, rounds: int) -> dict[str, float]:
     import os
 
-    os.environ["MOVIE_GENRE_MODEL_DIR"] = str(model_dir)
+    os.environ[MODEL_DIR_ENV] = str(model_dir)
     from genre_api.handler import classifier, handler
     from genre_model import compose_text
 
@@ -148,7 +150,7 @@ def image_size_mb(image: str) -> float | None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--model-dir", type=Path, default=REPO / "models" / "default")
+    parser.add_argument("--model-dir", type=Path, default=REPO_MODEL_DIR)
     parser.add_argument("--runs", type=int, default=7, help="cold starts")
     parser.add_argument("--requests", type=int, default=2000, help="warm /genre requests")
     parser.add_argument("--batch", type=int, default=256)

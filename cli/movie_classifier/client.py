@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -13,9 +12,8 @@ from requests.adapters import HTTPAdapter
 from urllib3.exceptions import ReadTimeoutError
 from urllib3.util.retry import Retry
 
-# The model a fresh clone classifies with: trained by `make train`, kept in the repository.
-DEFAULT_MODEL_DIR = Path(__file__).resolve().parents[2] / "models" / "default"
-MODEL_DIR_ENV = "MOVIE_GENRE_MODEL_DIR"
+from genre_model.locations import model_dir_from_env
+
 EMBEDDED = "embedded"
 
 
@@ -89,7 +87,7 @@ class EmbeddedClassifier:
             raise ModelMissing(
                 "the in-process model needs spaCy: pip install 'movie-genre[model]'"
             ) from error
-        directory = model_dir or Path(os.environ.get(MODEL_DIR_ENV) or DEFAULT_MODEL_DIR)
+        directory = model_dir or model_dir_from_env()
         try:
             self._model = GenreClassifier.load(directory)
         except ModelError as error:

@@ -6,9 +6,10 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from genre_model.locations import REPO_MODEL_DIR, model_dir_from_env
+
 # Where the function image puts the model; outside the image, the repository's default model.
 IMAGE_MODEL_DIR = Path("/opt/model")
-REPO_MODEL_DIR = Path(__file__).resolve().parents[2] / "models" / "default"
 
 
 @dataclass(frozen=True)
@@ -23,7 +24,7 @@ class Settings:
     def from_env(cls) -> Settings:
         default_dir = IMAGE_MODEL_DIR if IMAGE_MODEL_DIR.is_dir() else REPO_MODEL_DIR
         return cls(
-            model_dir=Path(os.environ.get("MOVIE_GENRE_MODEL_DIR") or default_dir),
+            model_dir=model_dir_from_env(default_dir),
             max_batch=int(os.environ.get("MOVIE_GENRE_MAX_BATCH", cls.max_batch)),
             verify_model=os.environ.get("MOVIE_GENRE_VERIFY_MODEL", "1") != "0",
         )

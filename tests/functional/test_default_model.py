@@ -6,7 +6,7 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from genre_model import GenreClassifier, Manifest
-from movie_classifier.client import DEFAULT_MODEL_DIR
+from genre_model.locations import REPO_MODEL_DIR
 from movie_classifier.main import main
 from tests.conftest import REPO
 
@@ -17,9 +17,9 @@ OTHELLO_DESCRIPTION = (
 
 
 def test_the_default_model_is_complete_and_verified() -> None:
-    assert DEFAULT_MODEL_DIR == REPO / "models" / "default"
-    manifest = Manifest.read(DEFAULT_MODEL_DIR)
-    manifest.verify_files(DEFAULT_MODEL_DIR)
+    assert REPO_MODEL_DIR == REPO / "models" / "default"
+    manifest = Manifest.read(REPO_MODEL_DIR)
+    manifest.verify_files(REPO_MODEL_DIR)
     assert manifest.labels == ["Action", "Comedy", "Drama", "Romance", "Thriller"]
     assert manifest.recipe == "offline"
     assert manifest.split_sizes == {"train": 22689, "dev": 2521, "test": 6303}
@@ -33,4 +33,4 @@ def test_the_cli_classifies_othello_as_drama_with_the_default_model() -> None:
     payload = json.loads(result.stdout)
     assert payload["genre"] == "Drama" == max(payload["scores"], key=payload["scores"].get)
     assert "Drama" in payload["genres"]
-    assert payload["model_version"] == GenreClassifier.load(Path(DEFAULT_MODEL_DIR)).version
+    assert payload["model_version"] == GenreClassifier.load(Path(REPO_MODEL_DIR)).version
