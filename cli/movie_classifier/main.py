@@ -141,13 +141,15 @@ def main(
     if stack and endpoint not in (None, ""):
         raise click.UsageError("give either --endpoint or --stack, not both")
     try:
+        rows = None
         if input_file is not None and output is not None:
+            # Before a model load or a stack lookup: a bad file should fail fast.
             check_output(output)
             rows = read_rows(input_file)
-            classifier = _classifier(endpoint, stack, region, profile, model_dir, timeout, retries)
+        classifier = _classifier(endpoint, stack, region, profile, model_dir, timeout, retries)
+        if rows is not None and output is not None:
             _classify_file(classifier, rows, output, batch_size, concurrency)
         else:
-            classifier = _classifier(endpoint, stack, region, profile, model_dir, timeout, retries)
             _classify_one(classifier, str(title), str(description), as_json)
     except ClassifierError as error:
         click.echo(f"Error: {error.message}", err=True)
