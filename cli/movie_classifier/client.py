@@ -12,6 +12,7 @@ from requests.adapters import HTTPAdapter
 from urllib3.exceptions import ReadTimeoutError
 from urllib3.util.retry import Retry
 
+from genre_model.aws_errors import error_message
 from genre_model.locations import model_dir_from_env
 
 EMBEDDED = "embedded"
@@ -184,8 +185,7 @@ def stack_endpoint(stack: str, region: str | None = None, profile: str | None = 
         session = boto3.Session(region_name=region, profile_name=profile)
         stacks = session.client("cloudformation").describe_stacks(StackName=stack)["Stacks"]
     except ClientError as error:
-        message = error.response.get("Error", {}).get("Message", str(error))
-        raise StackProblem(f"stack {stack!r}: {message}") from error
+        raise StackProblem(f"stack {stack!r}: {error_message(error)}") from error
     except BotoCoreError as error:
         raise StackProblem(f"stack {stack!r}: {error}") from error
     outputs = {o["OutputKey"]: o["OutputValue"] for o in stacks[0].get("Outputs", [])}

@@ -2,16 +2,17 @@
 
 # No `from __future__ import annotations` here: the request models are classes local to
 # create_app (their limits come from Settings), and FastAPI must resolve their annotations.
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import FastAPI, Response
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from genre_api.settings import Settings
 from genre_model import GenreClassifier
 
 VERSION_HEADER = "X-Model-Version"
+NOT_UTF8 = "There was an error parsing the body: it is not UTF-8 JSON"
 
 
 class JsonBodies:
@@ -31,22 +32,54 @@ class JsonBodies:
         await self.app(scope, receive, send)
 
 
-def create_app(classifier: GenreClassifier, settings: Settings) -> FastAPI:
-    Title = Annotated[
-        str,
-        StringConstraints(strip_whitespace=True, min_length=1, max_length=settings.max_title_chars),
-    ]
-    Description = Annotated[
-        str,
-        StringConstraints(
-            strip_whitespace=True, min_length=1, max_length=settings.max_description_chars
-        ),
-    ]
+# The schema's pattern is an ECMA-262 regex (JSON Schema's dialect); its \s is this set, which
+# differs from Python's str.isspace (for example "\x1d"). Validation uses the same set.
+ECMA_WHITESPACE = (
+    "\t\n\v\f\r \u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009"
+    "\u200a\u2028\u2029\u202f\u205f\u3000\ufeff"
+)
 
+
+def not_blank(value: str) -> str:
+    if not value.strip(ECMA_WHITESPACE):
+        raise ValueError("must contain a non-whitespace character")
+    return value
+
+
+def text_limits(max_chars: int, what: str) -> Any:
+    """1..max_chars characters, at least one of them not whitespace (with not_blank).
+
+    The JSON schema states the same rule (pattern \\S), so that schema-valid input is accepted.
+    """
+    return Field(
+        min_length=1, max_length=max_chars, description=what, json_schema_extra={"pattern": r"\S"}
+    )
+
+
+class Message(BaseModel):
+    detail: str
+
+
+# FastAPI answers 400 itself when a body is not UTF-8; the handler answers the same for an
+# API Gateway event whose body cannot be encoded. Documented, so clients and fuzzers expect it.
+BODY_ERRORS: dict[int | str, dict[str, Any]] = {
+    400: {"model": Message, "description": "The body is not UTF-8 text"},
+}
+
+
+def create_app(classifier: GenreClassifier, settings: Settings) -> FastAPI:
     class Movie(BaseModel):
         model_config = ConfigDict(extra="forbid", strict=True)
-        title: Title
-        description: Description
+        title: Annotated[
+            str,
+            text_limits(settings.max_title_chars, "The movie's title."),
+            AfterValidator(not_blank),
+        ]
+        description: Annotated[
+            str,
+            text_limits(settings.max_description_chars, "The movie's plot description."),
+            AfterValidator(not_blank),
+        ]
 
     class MovieBatch(BaseModel):
         model_config = ConfigDict(extra="forbid", strict=True)
@@ -74,14 +107,17 @@ def create_app(classifier: GenreClassifier, settings: Settings) -> FastAPI:
 
     app.add_middleware(JsonBodies)
 
-    # Plain `def` routes: FastAPI runs them in its thread pool, so scoring never blocks the loop.
-    @app.post("/genre", summary="Score one movie: genre -> score")
-    def genre(movie: Movie, response: Response) -> dict[str, float]:
+    # `async def` routes score on the event loop: a Lambda container serves one request at a
+    # time, and handing the work to FastAPI's thread pool cost more than the model's own time.
+    @app.post("/genre", summary="Score one movie: genre -> score", responses=BODY_ERRORS)
+    async def genre(movie: Movie, response: Response) -> dict[str, float]:
         response.headers[VERSION_HEADER] = classifier.version
         return classifier.predict([(movie.title, movie.description)])[0].scores
 
-    @app.post("/genres", summary="Score a batch of movies with spaCy's batching")
-    def genres(batch: MovieBatch, response: Response) -> BatchResult:
+    @app.post(
+        "/genres", summary="Score a batch of movies with spaCy's batching", responses=BODY_ERRORS
+    )
+    async def genres(batch: MovieBatch, response: Response) -> BatchResult:
         response.headers[VERSION_HEADER] = classifier.version
         predictions = classifier.predict([(m.title, m.description) for m in batch.movies])
         return BatchResult(
@@ -93,7 +129,7 @@ def create_app(classifier: GenreClassifier, settings: Settings) -> FastAPI:
         )
 
     @app.get("/health", summary="Model loaded, its version and labels")
-    def health() -> Health:
+    async def health() -> Health:
         return Health(status="ok", model_version=classifier.version, labels=classifier.labels)
 
     return app

@@ -1,26 +1,32 @@
-"""The Lambda entry point: the model loads once per container, during Lambda's init phase."""
+"""The Lambda entry point: settings and model load once per container, in Lambda's init phase.
+
+`genre_api.handler.handler` is the function's CMD; `genre_api.handler:app` is what `make serve`
+runs with uvicorn. A bad setting or a model that cannot be loaded stops the init with one line.
+"""
 
 from __future__ import annotations
 
 import logging
 import sys
 
-from mangum import Mangum
+from genre_model.lean_spacy import import_spacy_without_cli
 
-from genre_api.app import create_app
-from genre_api.settings import Settings
-from genre_api.stage import StagePrefix
-from genre_model import GenreClassifier, ModelError
+import_spacy_without_cli()  # before anything imports spaCy: a cold start a third faster
+
+from genre_api.service import build_handler  # noqa: E402
+from genre_api.settings import Settings, SettingsError  # noqa: E402
+from genre_model import ModelError  # noqa: E402
 
 logger = logging.getLogger("genre_api")
 
-settings = Settings.from_env()
 try:
-    classifier = GenreClassifier.load(settings.model_dir, verify=settings.verify_model)
+    settings = Settings.from_env()
+    handler = build_handler(settings)
+except SettingsError as error:
+    logger.critical("bad setting: %s", error)
+    sys.exit(1)
 except ModelError as error:
     # Fail the init phase loudly rather than serve wrong answers.
     logger.critical("cannot load the model from %s: %s", settings.model_dir, error)
     sys.exit(1)
-app = create_app(classifier, settings)
-# The model is already loaded at import; the app has no startup work for a lifespan to run.
-handler = Mangum(StagePrefix(app), lifespan="off")
+app = handler.app

@@ -1,30 +1,63 @@
-"""The API's one configuration object, read from the environment."""
+"""The API's one configuration object, read from MOVIE_GENRE_* environment variables."""
 
 from __future__ import annotations
 
-import os
-from dataclasses import dataclass
 from pathlib import Path
+from typing import Annotated
 
-from genre_model.locations import REPO_MODEL_DIR, model_dir_from_env
+from pydantic import AliasChoices, Field, ValidationError
+from pydantic_settings import BaseSettings, SettingsConfigDict
 
-# Where the function image puts the model; outside the image, the repository's default model.
+from genre_model.locations import MODEL_DIR_ENV, default_model_dir
+
+ENV_PREFIX = "MOVIE_GENRE_"
+# Where the function image puts the model; outside the image, the default model of the package.
 IMAGE_MODEL_DIR = Path("/opt/model")
 
 
-@dataclass(frozen=True)
-class Settings:
-    model_dir: Path
-    max_batch: int = 256
-    max_title_chars: int = 300
-    max_description_chars: int = 5000
-    verify_model: bool = True
+def default_serving_model_dir() -> Path:
+    return IMAGE_MODEL_DIR if IMAGE_MODEL_DIR.is_dir() else default_model_dir()
+
+
+class SettingsError(Exception):
+    """One line that names the bad environment variable and what is wrong with it."""
+
+
+class Settings(BaseSettings):
+    """Each field is read from MOVIE_GENRE_<FIELD>; a bad value is refused at start."""
+
+    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, frozen=True, extra="forbid")
+
+    model_dir: Annotated[
+        Path,
+        Field(
+            default_factory=default_serving_model_dir,
+            validation_alias=AliasChoices("model_dir", MODEL_DIR_ENV),
+            description="The model artifact to serve.",
+        ),
+    ]
+    verify_model: bool = Field(
+        True, description="Check every model file's sha256 at start (make pull already did)."
+    )
+    check_golden: bool = Field(
+        True, description="Score the artifact's golden set at start; a difference fails the init."
+    )
+    max_batch: int = Field(256, ge=1, le=10_000, description="Most movies in one POST /genres.")
+    max_title_chars: int = Field(300, ge=1, le=10_000)
+    max_description_chars: int = Field(5000, ge=1, le=100_000)
+    log_text: bool = Field(
+        False, description="Log titles and descriptions (debugging only: they are user data)."
+    )
 
     @classmethod
     def from_env(cls) -> Settings:
-        default_dir = IMAGE_MODEL_DIR if IMAGE_MODEL_DIR.is_dir() else REPO_MODEL_DIR
-        return cls(
-            model_dir=model_dir_from_env(default_dir),
-            max_batch=int(os.environ.get("MOVIE_GENRE_MAX_BATCH", cls.max_batch)),
-            verify_model=os.environ.get("MOVIE_GENRE_VERIFY_MODEL", "1") != "0",
-        )
+        """Read the environment; raise SettingsError naming the first bad variable."""
+        try:
+            return cls()
+        except ValidationError as error:
+            problem = error.errors()[0]
+            field = str(problem["loc"][0]) if problem["loc"] else ""
+            name = MODEL_DIR_ENV if field in {"model_dir", MODEL_DIR_ENV} else ENV_PREFIX + field
+            raise SettingsError(
+                f"{name.upper()}={problem.get('input')!r}: {problem['msg']}"
+            ) from error

@@ -6,12 +6,18 @@ import hashlib
 import json
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
+from genre_model.evaluation import ManifestMetrics
 from genre_model.text import TEXT_FIELDS, TextFields
 
 MANIFEST_NAME = "manifest.json"
 PIPELINE_DIR = "pipeline"
+# Scores the trained model gave a few test-split movies: the init-time check that this model,
+# on this machine and these library versions, answers as it did at training time.
+GOLDEN_NAME = "golden.json"
+# An artifact travels as one archive: manifest.json first, then every file the manifest lists.
+ARCHIVE_NAME = "model.tar.gz"
 _CHUNK = 1 << 20
 
 
@@ -19,12 +25,17 @@ class ManifestError(Exception):
     """The manifest is missing, malformed, or does not match the files beside it."""
 
 
-def sha256_file(path: Path) -> str:
+def sha256_stream(stream: IO[bytes]) -> str:
+    """sha256 of a binary stream, read in chunks (a model's vectors can be large)."""
     digest = hashlib.sha256()
-    with path.open("rb") as stream:
-        while chunk := stream.read(_CHUNK):
-            digest.update(chunk)
+    while chunk := stream.read(_CHUNK):
+        digest.update(chunk)
     return digest.hexdigest()
+
+
+def sha256_file(path: Path) -> str:
+    with path.open("rb") as stream:
+        return sha256_stream(stream)
 
 
 def hash_tree(root: Path) -> dict[str, str]:
@@ -48,7 +59,7 @@ class Manifest:
     text_fields: TextFields
     data_sha256: str
     split_sizes: dict[str, int]
-    metrics: dict[str, Any]
+    metrics: ManifestMetrics
     files: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -59,19 +70,31 @@ class Manifest:
             raise ManifestError(f"labels without a threshold: {missing or 'no labels'}")
 
     @classmethod
+    def from_json(cls, text: str | bytes, source: str) -> Manifest:
+        """Parse a manifest's JSON; source names where it came from in the error."""
+        try:
+            data: Any = json.loads(text)
+            if not isinstance(data, dict):
+                raise TypeError("not a JSON object")
+            return cls(**data)
+        except (json.JSONDecodeError, UnicodeDecodeError, TypeError) as error:
+            raise ManifestError(f"{source} is not a valid manifest: {error}") from error
+
+    @classmethod
     def read(cls, artifact_dir: Path) -> Manifest:
         path = artifact_dir / MANIFEST_NAME
         try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-            return cls(**data)
+            text = path.read_bytes()
         except FileNotFoundError as error:
             raise ManifestError(f"no {MANIFEST_NAME} in {artifact_dir}") from error
-        except (json.JSONDecodeError, TypeError) as error:
-            raise ManifestError(f"{path} is not a valid manifest: {error}") from error
+        return cls.from_json(text, str(path))
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), indent=2, sort_keys=True) + "\n"
 
     def write(self, artifact_dir: Path) -> Path:
         path = artifact_dir / MANIFEST_NAME
-        path.write_text(json.dumps(asdict(self), indent=2, sort_keys=True) + "\n", encoding="utf-8")
+        path.write_text(self.to_json(), encoding="utf-8")
         return path
 
     def verify_files(self, artifact_dir: Path) -> None:

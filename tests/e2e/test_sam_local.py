@@ -17,18 +17,14 @@ import pytest
 import requests
 
 from genre_model import GenreClassifier
-from tests.conftest import REPO, background_server, free_port, wait_until
+from tests.helpers.data import OTHELLO, REPO
+from tests.helpers.servers import background_server, free_port, wait_until
 
 pytestmark = pytest.mark.e2e
 
 BASE_IMAGE = "movie-genre/debian-lambda-base:bookworm"
 RUNTIME_IMAGE = "movie-genre/runtime:latest"
 BIN = Path(sys.executable).parent
-OTHELLO = {
-    "title": "Othello",
-    "description": "The evil Iago pretends to be friend of Othello in order to manipulate him to "
-    "serve his own end in the film version of this Shakespeare classic.",
-}
 
 
 def docker_answers() -> bool:

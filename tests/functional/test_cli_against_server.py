@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -12,7 +11,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from tests.conftest import MAIN_DATA, REPO, background_server, free_port
+from tests.helpers.data import MAIN_DATA
+from tests.helpers.servers import served_api
 
 BIN = Path(sys.executable).parent
 ROWS = 300
@@ -20,17 +20,7 @@ ROWS = 300
 
 @pytest.fixture(scope="module")
 def server() -> Iterator[str]:
-    port = free_port()
-    env = dict(os.environ, MOVIE_GENRE_MODEL_DIR=str(REPO / "models" / "default"))
-    command = [
-        str(BIN / "uvicorn"),
-        "genre_api.handler:app",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(port),
-    ]
-    with background_server(command, port, env=env) as url:
+    with served_api() as url:
         yield url
 
 
@@ -44,9 +34,8 @@ def catalogue(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def classify(*args: str) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if k != "MOVIE_CLASSIFIER_ENDPOINT"}
     return subprocess.run(
-        [str(BIN / "movie_classifier"), *args], capture_output=True, text=True, timeout=300, env=env
+        [str(BIN / "movie_classifier"), *args], capture_output=True, text=True, timeout=300
     )
 
 

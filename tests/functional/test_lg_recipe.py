@@ -9,7 +9,7 @@ import numpy as np
 from genre_model import GenreClassifier
 from genre_training.evaluate import evaluate
 from genre_training.package import package
-from tests.conftest import REPO, train_tiny
+from tests.helpers.data import REPO, train_tiny
 
 
 def make_vectors(corpus: Path, out: Path) -> Path:
@@ -53,7 +53,9 @@ def test_lg_recipe_trains_packages_and_serves_with_static_vectors(
         },
     )
     evaluate(model, trained["corpus"], tmp_path / "eval")
-    manifest, _archive = package(model, tmp_path / "eval", config, "lg", tmp_path)
+    manifest, _archive = package(
+        model, tmp_path / "eval", trained["corpus"], config, "lg", tmp_path
+    )
     assert manifest.recipe == "lg"
     assert "include_static_vectors = true" in manifest.config
 
@@ -62,3 +64,5 @@ def test_lg_recipe_trains_packages_and_serves_with_static_vectors(
     assert classifier._nlp.pipe_names == ["tok2vec", "textcat_multilabel"]
     prediction = classifier.predict([("Othello", "The evil Iago pretends to be a friend.")])[0]
     assert set(prediction.scores) == set(manifest.labels)
+    # Served as trained: the vectors load, and the golden set scores as it did at packaging.
+    assert classifier.check_golden() == 32

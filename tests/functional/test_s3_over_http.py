@@ -11,7 +11,8 @@ from pathlib import Path
 import boto3
 import pytest
 
-from tests.conftest import background_server, free_port
+from genre_model.locations import default_model_dir
+from tests.helpers.servers import background_server, free_port
 
 BUCKET = "team-models"
 
@@ -45,9 +46,13 @@ def env(s3_endpoint: str) -> dict[str, str]:
     return values
 
 
-def run(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+def run(
+    env: dict[str, str], *args: str, cwd: Path | None = None
+) -> subprocess.CompletedProcess[str]:
     tool = Path(sys.executable).parent / "movie-genre-train"
-    return subprocess.run([str(tool), *args], env=env, capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [str(tool), *args], env=env, capture_output=True, text=True, timeout=120, cwd=cwd
+    )
 
 
 def test_publish_and_pull_over_http(
@@ -62,6 +67,7 @@ def test_publish_and_pull_over_http(
     assert listed.stdout.split() == [version]
     pulled = run(env, "pull", "--bucket", BUCKET, "--dest", str(dest))
     assert pulled.returncode == 0, pulled.stderr
+    assert "its 32 golden movies score as at training time" in pulled.stdout
     assert (dest / "manifest.json").read_bytes() == (
         trained["artifact"] / "manifest.json"
     ).read_bytes()
@@ -93,3 +99,16 @@ def test_missing_bucket_setting_is_a_usage_error(env: dict[str, str]) -> None:
     result = run(env, "pull")
     assert result.returncode == 2
     assert "Missing option '--bucket'" in result.stderr
+
+
+def test_publish_with_nothing_trained_publishes_the_shipped_model_and_says_so(
+    env: dict[str, str], tmp_path: Path
+) -> None:
+    """`make publish` in a fresh clone: no build/model.tar.gz, so the default model goes."""
+    default = default_model_dir()
+    published = run(env, "publish", "--bucket", BUCKET, "--prefix", "fresh", cwd=tmp_path)
+    assert published.returncode == 0, published.stderr
+    assert published.stdout.startswith(f"publishing {default}\n")
+    version = json.loads((default / "manifest.json").read_text())["version"]
+    listed = run(env, "versions", "--bucket", BUCKET, "--prefix", "fresh")
+    assert listed.stdout.split() == [version]

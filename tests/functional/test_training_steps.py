@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from genre_model import Manifest
-from tests.conftest import write_csv
+from tests.helpers.data import OFFLINE_CONFIG, write_csv
 
 
 def test_metrics_cover_both_models_both_splits_both_threshold_settings(
@@ -95,4 +95,55 @@ def test_prepare_errors_are_one_line(tmp_path: Path, content, message: str) -> N
     )
     assert result.returncode == 1
     assert result.stderr.startswith(message)
+    assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("step", "missing"),
+    [
+        (["evaluate", "--corpus", "{tmp}/corpus"], "{tmp}/corpus/prepare.json is missing"),
+        (
+            ["evaluate", "--corpus", "{corpus}", "--model", "{tmp}/none"],
+            "{tmp}/none/meta.json is missing",
+        ),
+        (
+            ["package", "--config", "{config}", "--recipe", "x", "--eval", "{tmp}/eval"],
+            "{tmp}/eval/metrics.json is missing",
+        ),
+        (
+            [
+                "package",
+                "--config",
+                "{config}",
+                "--recipe",
+                "x",
+                "--eval",
+                "{eval}",
+                "--corpus",
+                "{tmp}",
+            ],
+            "{tmp}/test.jsonl is missing",
+        ),
+        (["publish", "{tmp}/none.tar.gz", "--bucket", "b"], "does not exist"),
+    ],
+)
+def test_a_missing_input_is_one_line_naming_it(
+    trained: dict[str, Path], tmp_path: Path, step: list[str], missing: str
+) -> None:
+    values = {
+        "tmp": str(tmp_path),
+        "corpus": str(trained["corpus"]),
+        "eval": str(trained["eval"]),
+        "config": str(OFFLINE_CONFIG),
+    }
+    tool = Path(sys.executable).parent / "movie-genre-train"
+    result = subprocess.run(
+        [str(tool), *(arg.format(**values) for arg in step)],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+    )
+    assert result.returncode != 0
+    assert missing.format(**values) in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1, result.stderr
     assert "Traceback" not in result.stderr

@@ -2,17 +2,52 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any, TypeVar
 
 import click
 
+from genre_model.manifest import ARCHIVE_NAME
 from genre_model.text import TEXT_FIELDS
-from genre_training.data import DEFAULT_DATA, DEFAULT_MIN_GENRE_COUNT, DataError
+from genre_training.data import DEFAULT_DATA, DEFAULT_MIN_GENRE_COUNT
+from genre_training.errors import StepError
+from genre_training.location import DEFAULT_PREFIX, S3Location
+
+Command = TypeVar("Command", bound=Callable[..., Any])
+# What `publish` takes when given nothing: the last `make train`, else the shipped default model.
+TRAINED_ARCHIVE = Path("build") / ARCHIVE_NAME
 
 
-@click.group()
+class Steps(click.Group):
+    """Every step's failure is one line on stderr and exit code 1, never a traceback."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except StepError as error:
+            raise click.ClickException(str(error)) from error
+
+
+@click.group(cls=Steps)
 def main() -> None:
     """Prepare data, evaluate a trained pipeline, package, publish and pull model artifacts."""
+
+
+def directory_option(name: str, default: str, help_text: str) -> Callable[[Command], Command]:
+    """--NAME DIR: an input or output directory of a step, with its default under build/."""
+    return click.option(
+        f"--{name}",
+        f"{name}_dir",
+        type=click.Path(file_okay=False, path_type=Path),
+        default=Path(default),
+        show_default=True,
+        help=help_text,
+    )
+
+
+model_option = directory_option("model", "build/train/model-best", "The trained spaCy pipeline.")
+corpus_option = directory_option("corpus", "build/corpus", "Output of `prepare`.")
 
 
 @main.command("prepare")
@@ -52,16 +87,13 @@ def prepare_command(
     """Read the data, pick the labels, split 72/8/20 and write JSONL + DocBin files."""
     from genre_training.prepare import prepare
 
-    try:
-        report = prepare(
-            data,
-            out_dir,
-            text_fields=text_fields,  # type: ignore[arg-type]
-            description_column=description_column,
-            min_genre_count=min_genre_count,
-        )
-    except DataError as error:
-        raise click.ClickException(str(error)) from error
+    report = prepare(
+        data,
+        out_dir,
+        text_fields=text_fields,  # type: ignore[arg-type]
+        description_column=description_column,
+        min_genre_count=min_genre_count,
+    )
     load = report["load"]
     click.echo(
         f"{load['usable']} usable of {load['rows_read']} rows "
@@ -73,22 +105,8 @@ def prepare_command(
 
 
 @main.command("evaluate")
-@click.option(
-    "--model",
-    "model_dir",
-    type=click.Path(exists=True, file_okay=False, path_type=Path),
-    default=Path("build/train/model-best"),
-    show_default=True,
-    help="The trained spaCy pipeline.",
-)
-@click.option(
-    "--corpus",
-    "corpus_dir",
-    type=click.Path(exists=True, file_okay=False, path_type=Path),
-    default=Path("build/corpus"),
-    show_default=True,
-    help="Output of `prepare`.",
-)
+@model_option
+@corpus_option
 @click.option(
     "--out",
     "out_dir",
@@ -107,7 +125,8 @@ def evaluate_command(
     model_dir: Path, corpus_dir: Path, out_dir: Path, variants: Path | None
 ) -> None:
     """Tune thresholds on dev; report spaCy and the TF-IDF baseline on dev and test."""
-    from genre_training.evaluate import BASELINE_MODEL, SPACY_MODEL, evaluate, headline
+    from genre_training.evaluate import evaluate
+    from genre_training.results import BASELINE_MODEL, SPACY_MODEL, headline
 
     results = evaluate(model_dir, corpus_dir, out_dir, variants)
     for model in (SPACY_MODEL, BASELINE_MODEL):
@@ -117,21 +136,9 @@ def evaluate_command(
 
 
 @main.command("package")
-@click.option(
-    "--model",
-    "model_dir",
-    type=click.Path(exists=True, file_okay=False, path_type=Path),
-    default=Path("build/train/model-best"),
-    show_default=True,
-)
-@click.option(
-    "--eval",
-    "eval_dir",
-    type=click.Path(exists=True, file_okay=False, path_type=Path),
-    default=Path("build/eval"),
-    show_default=True,
-    help="Output of `evaluate`.",
-)
+@model_option
+@directory_option("eval", "build/eval", "Output of `evaluate`.")
+@corpus_option
 @click.option(
     "--config",
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
@@ -143,20 +150,18 @@ def evaluate_command(
     "--out", "out_dir", type=click.Path(path_type=Path), default=Path("build"), show_default=True
 )
 def package_command(
-    model_dir: Path, eval_dir: Path, config: Path, recipe: str, out_dir: Path
+    model_dir: Path, eval_dir: Path, corpus_dir: Path, config: Path, recipe: str, out_dir: Path
 ) -> None:
-    """Write the artifact (pipeline/ + manifest.json) and its .tar.gz archive."""
+    """Write the artifact (pipeline/ + golden.json + manifest.json) and its .tar.gz archive."""
     from genre_training.package import package
 
-    manifest, archive = package(model_dir, eval_dir, config, recipe, out_dir)
+    manifest, archive = package(model_dir, eval_dir, corpus_dir, config, recipe, out_dir)
     size_mb = archive.stat().st_size / 1e6
     click.echo(f"model {manifest.version}: {archive} ({size_mb:.1f} MB)")
 
 
-def s3_options(command):  # type: ignore[no-untyped-def]
+def s3_options(command: Command) -> Command:
     """--bucket/--prefix/--region/--endpoint-url, each also read from the environment."""
-    from genre_training.store import DEFAULT_PREFIX
-
     for option in reversed(
         [
             click.option(
@@ -190,28 +195,33 @@ def s3_options(command):  # type: ignore[no-untyped-def]
     return command
 
 
-def _location(bucket: str, prefix: str, region: str | None, endpoint_url: str | None):  # type: ignore[no-untyped-def]
-    from genre_training.store import S3Location
-
+def _location(bucket: str, prefix: str, region: str | None, endpoint_url: str | None) -> S3Location:
     return S3Location(
         bucket=bucket, prefix=prefix, region=region, endpoint_url=endpoint_url or None
     )
 
 
 @main.command("publish")
-@click.argument("archive", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("artifact", required=False, type=click.Path(path_type=Path))
 @s3_options
 def publish_command(
-    archive: Path, bucket: str, prefix: str, region: str | None, endpoint_url: str | None
+    artifact: Path | None, bucket: str, prefix: str, region: str | None, endpoint_url: str | None
 ) -> None:
-    """Upload ARCHIVE as a new version, verify it, then point latest.json at it."""
-    from genre_training.store import StoreError, publish
+    """Upload ARTIFACT as a new version, verify it, then point latest.json at it.
 
+    ARTIFACT is a model.tar.gz or an artifact directory; default: build/model.tar.gz when
+    `make train` made one, else the default model shipped with the package.
+    """
+    from genre_model.locations import default_model_dir
+    from genre_training.store import publish
+
+    if artifact is None:
+        artifact = TRAINED_ARCHIVE if TRAINED_ARCHIVE.is_file() else default_model_dir()
+    elif not artifact.exists():
+        raise StepError(f"{artifact} does not exist: give a model.tar.gz or an artifact directory")
+    click.echo(f"publishing {artifact}")
     location = _location(bucket, prefix, region, endpoint_url)
-    try:
-        manifest = publish(archive, location)
-    except StoreError as error:
-        raise click.ClickException(str(error)) from error
+    manifest = publish(artifact, location)
     click.echo(f"published {manifest.version} to {location.url(manifest.version)}; latest -> it")
 
 
@@ -221,13 +231,10 @@ def versions_command(
     bucket: str, prefix: str, region: str | None, endpoint_url: str | None
 ) -> None:
     """List the published versions, oldest first (what `pull --version` takes)."""
-    from genre_training.store import StoreError, list_versions
+    from genre_training.store import list_versions
 
-    try:
-        for version in list_versions(_location(bucket, prefix, region, endpoint_url)):
-            click.echo(version)
-    except StoreError as error:
-        raise click.ClickException(str(error)) from error
+    for version in list_versions(_location(bucket, prefix, region, endpoint_url)):
+        click.echo(version)
 
 
 @main.command("pull")
@@ -249,14 +256,18 @@ def pull_command(
     endpoint_url: str | None,
 ) -> None:
     """Download a version, verify every sha256, and unpack it into DEST."""
-    from genre_training.store import StoreError, pull
+    from genre_training.store import pull
 
     location = _location(bucket, prefix, region, endpoint_url)
-    try:
-        manifest = pull(location, dest, version)
-    except StoreError as error:
-        raise click.ClickException(str(error)) from error
-    click.echo(f"pulled {manifest.version} from {location.url(manifest.version)} into {dest}")
+    manifest, golden = pull(location, dest, version)
+    checked = (
+        f"its {golden} golden movies score as at training time"
+        if golden is not None
+        else "warning: it has no golden set to check"
+    )
+    click.echo(
+        f"pulled {manifest.version} from {location.url(manifest.version)} into {dest}; {checked}"
+    )
 
 
 if __name__ == "__main__":

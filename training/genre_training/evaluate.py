@@ -16,7 +16,9 @@ from spacy.language import Language
 
 from genre_model import compose_text
 from genre_model.classifier import score_texts
+from genre_model.evaluation import Scores, ThresholdReports
 from genre_training.baseline import train_and_score_baseline
+from genre_training.errors import StepError, require_file
 from genre_training.metrics import (
     DEFAULT_THRESHOLD,
     apply_thresholds,
@@ -26,27 +28,31 @@ from genre_training.metrics import (
     tune_thresholds,
 )
 from genre_training.prepare import PREPARE_REPORT, read_jsonl
+from genre_training.results import (
+    BASELINE_MODEL,
+    METRICS_FILE,
+    SPACY_MODEL,
+    EvaluationResults,
+    ModelResults,
+)
 
 matplotlib.use("Agg")  # files only: no display on build machines
 import matplotlib.pyplot as plt
 
-METRICS_FILE = "metrics.json"
 REPORT_FILE = "report.md"
 CURVES_FILE = "pr_curves.png"
-SPACY_MODEL = "spacy"
-BASELINE_MODEL = "tfidf_logreg"
 
 
 def evaluate(
     model_dir: Path, corpus_dir: Path, out_dir: Path, variants: Path | None = None
-) -> dict:
+) -> EvaluationResults:
     prepared = read_prepared(corpus_dir)
     labels: list[str] = prepared["labels"]
     texts, truth = {}, {}
     for name in ("train", "dev", "test"):
         texts[name], truth[name] = load_split(corpus_dir, name, prepared)
 
-    nlp = spacy.load(model_dir)
+    nlp = load_trained(model_dir)
     scores = {
         SPACY_MODEL: {name: score_pipeline(nlp, labels, texts[name]) for name in ("dev", "test")}
     }
@@ -55,21 +61,22 @@ def evaluate(
     )
     scores[BASELINE_MODEL] = {"dev": dev_scores, "test": test_scores}
 
-    results: dict = {
+    models: dict[str, ModelResults] = {}
+    for model, by_split in scores.items():
+        tuned = tune_thresholds(truth["dev"], by_split["dev"], labels)
+        models[model] = {
+            "tuned_thresholds": tuned,
+            "dev": reports_at_half_and_tuned(truth["dev"], by_split["dev"], labels, tuned),
+            "test": reports_at_half_and_tuned(truth["test"], by_split["test"], labels, tuned),
+        }
+    results: EvaluationResults = {
         "labels": labels,
         "text_fields": prepared["text_fields"],
         "data_sha256": prepared["data_sha256"],
         "split_sizes": prepared["split_sizes"],
         "load": prepared["load"],
-        "models": {},
+        "models": models,
     }
-    for model, by_split in scores.items():
-        tuned = tune_thresholds(truth["dev"], by_split["dev"], labels)
-        results["models"][model] = {"tuned_thresholds": tuned}
-        for split, matrix in by_split.items():
-            results["models"][model][split] = reports_at_half_and_tuned(
-                truth[split], matrix, labels, tuned
-            )
     if variants is not None and variants.is_file():
         results["variants"] = json.loads(variants.read_text(encoding="utf-8"))
 
@@ -81,7 +88,16 @@ def evaluate(
 
 
 def read_prepared(corpus_dir: Path) -> dict:
-    return json.loads((corpus_dir / PREPARE_REPORT).read_text(encoding="utf-8"))
+    path = require_file(corpus_dir / PREPARE_REPORT, "movie-genre-train prepare")
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def load_trained(model_dir: Path) -> Language:
+    require_file(model_dir / "meta.json", "spacy train")
+    try:
+        return spacy.load(model_dir)
+    except (OSError, ValueError, KeyError) as error:
+        raise StepError(f"cannot load the trained pipeline in {model_dir}: {error}") from error
 
 
 def load_split(corpus_dir: Path, name: str, prepared: dict) -> tuple[list[str], np.ndarray]:
@@ -98,28 +114,24 @@ def score_pipeline(nlp: Language, labels: list[str], texts: list[str]) -> np.nda
 
 def reports_at_half_and_tuned(
     truth: np.ndarray, scores: np.ndarray, labels: list[str], tuned: dict[str, float]
-) -> dict:
+) -> ThresholdReports:
     half = dict.fromkeys(labels, DEFAULT_THRESHOLD)
     return {
-        setting: classification_report(
-            truth, apply_thresholds(scores, labels, thresholds), scores, labels
-        )
-        for setting, thresholds in (("at_0.5", half), ("tuned", tuned))
-    }
-
-
-def headline(results: dict, model: str = SPACY_MODEL) -> dict[str, float]:
-    """The numbers quoted everywhere: test micro/macro F1 at 0.5 and at the tuned thresholds."""
-    test = results["models"][model]["test"]
-    return {
-        "test_micro_f1_at_0.5": test["at_0.5"]["micro"]["f1"],
-        "test_micro_f1_tuned": test["tuned"]["micro"]["f1"],
-        "test_macro_f1_tuned": test["tuned"]["macro"]["f1"],
+        "at_0.5": classification_report(
+            truth, apply_thresholds(scores, labels, half), scores, labels
+        ),
+        "tuned": classification_report(
+            truth, apply_thresholds(scores, labels, tuned), scores, labels
+        ),
     }
 
 
 def plot_pr_curves(
-    truth: np.ndarray, scores: dict, results: dict, labels: list[str], path: Path
+    truth: np.ndarray,
+    scores: dict[str, dict[str, np.ndarray]],
+    results: EvaluationResults,
+    labels: list[str],
+    path: Path,
 ) -> None:
     figure, axes = plt.subplots(1, len(labels), figsize=(4 * len(labels), 4), squeeze=False)
     for column, (axis, label) in enumerate(zip(axes[0], labels, strict=True)):
@@ -140,14 +152,14 @@ def plot_pr_curves(
     plt.close(figure)
 
 
-def _row(name: str, metrics: dict) -> str:
+def _row(name: str, metrics: Scores) -> str:
     return (
         f"| {name} | {metrics['precision']:.3f} | {metrics['recall']:.3f} | {metrics['f1']:.3f} "
         f"| {metrics['accuracy']:.3f} |"
     )
 
 
-def render_report(results: dict) -> str:
+def render_report(results: EvaluationResults) -> str:
     sizes = results["split_sizes"]
     load = results["load"]
     lines = [
@@ -177,9 +189,8 @@ def render_report(results: dict) -> str:
     for model, by_split in results["models"].items():
         thresholds = ", ".join(f"{k} {v:.2f}" for k, v in by_split["tuned_thresholds"].items())
         lines += ["", f"## {model}", "", f"Tuned thresholds: {thresholds}."]
-        for split in ("dev", "test"):
-            for setting in ("at_0.5", "tuned"):
-                metrics = by_split[split][setting]
+        for split, reports in (("dev", by_split["dev"]), ("test", by_split["test"])):
+            for setting, metrics in (("at_0.5", reports["at_0.5"]), ("tuned", reports["tuned"])):
                 lines += [
                     "",
                     f"### {split}, {setting.replace('_', ' ')} "

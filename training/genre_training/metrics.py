@@ -5,6 +5,8 @@ from __future__ import annotations
 import numpy as np
 from sklearn.metrics import precision_recall_fscore_support
 
+from genre_model.evaluation import ClassificationReport, GenreScores, Scores
+
 DEFAULT_THRESHOLD = 0.5
 # Candidate thresholds: fine enough that the tuned F1 is within noise of the best possible.
 THRESHOLD_GRID = np.round(np.arange(0.02, 0.981, 0.01), 2)
@@ -46,7 +48,7 @@ def _prf(truth: np.ndarray, predicted: np.ndarray, average: str | None) -> tuple
 
 def classification_report(
     truth: np.ndarray, predicted: np.ndarray, scores: np.ndarray, labels: list[str]
-) -> dict:
+) -> ClassificationReport:
     """Precision, recall, F1 and accuracy: micro, macro and per genre.
 
     Accuracy per genre is the share of movies whose yes/no for that genre is right; micro and
@@ -56,25 +58,32 @@ def classification_report(
     """
     per_genre_accuracy = (truth == predicted).mean(axis=0)
     precision, recall, f1, support = _prf(truth, predicted, None)
-    report: dict = {"per_genre": {}}
-    for column, label in enumerate(labels):
-        report["per_genre"][label] = {
+    per_genre: dict[str, GenreScores] = {
+        label: {
             "precision": float(precision[column]),
             "recall": float(recall[column]),
             "f1": float(f1[column]),
             "accuracy": float(per_genre_accuracy[column]),
             "support": int(support[column]),
         }
-    for average in ("micro", "macro"):
+        for column, label in enumerate(labels)
+    }
+
+    def averaged(average: str) -> Scores:
         p, r, f, _ = _prf(truth, predicted, average)
-        report[average] = {
+        return {
             "precision": float(p),
             "recall": float(r),
             "f1": float(f),
             "accuracy": float(per_genre_accuracy.mean()),
         }
+
     top = scores.argmax(axis=1)
-    report["exact_match_accuracy"] = float((truth == predicted).all(axis=1).mean())
-    report["top_genre_accuracy"] = float(truth[np.arange(len(truth)), top].mean())
-    report["movies"] = len(truth)
-    return report
+    return {
+        "per_genre": per_genre,
+        "micro": averaged("micro"),
+        "macro": averaged("macro"),
+        "exact_match_accuracy": float((truth == predicted).all(axis=1).mean()),
+        "top_genre_accuracy": float(truth[np.arange(len(truth)), top].mean()),
+        "movies": len(truth),
+    }

@@ -1,31 +1,42 @@
-"""Step 4: a trained pipeline + its evaluation -> artifact directory and one .tar.gz archive."""
+"""Step 4: a trained pipeline + its evaluation -> artifact directory and one .tar.gz archive.
+
+The artifact holds pipeline/, golden.json (test-split movies with the scores this pipeline gave
+them, for the serving side's init check) and manifest.json, which hashes every other file.
+"""
 
 from __future__ import annotations
 
 import hashlib
 import json
 import shutil
-import tarfile
 from datetime import UTC, datetime
 from pathlib import Path
 
 import spacy
 
-from genre_model.manifest import MANIFEST_NAME, PIPELINE_DIR, Manifest, hash_tree
-from genre_training.evaluate import METRICS_FILE, SPACY_MODEL, headline
+from genre_model.classifier import score_texts
+from genre_model.manifest import ARCHIVE_NAME, GOLDEN_NAME, PIPELINE_DIR, Manifest, hash_tree
+from genre_model.text import TextFields, compose_text
+from genre_training.archive import write_archive
+from genre_training.errors import StepError, require_file
+from genre_training.prepare import read_jsonl
+from genre_training.results import SPACY_MODEL, headline, read_results
 
-ARCHIVE_NAME = "model.tar.gz"
+GOLDEN_MOVIES = 32
 
 
 def package(
-    model_dir: Path, eval_dir: Path, config: Path, recipe: str, out_dir: Path
+    model_dir: Path, eval_dir: Path, corpus_dir: Path, config: Path, recipe: str, out_dir: Path
 ) -> tuple[Manifest, Path]:
-    """Write out_dir/artifact (pipeline/ + manifest.json) and out_dir/model.tar.gz."""
-    results = json.loads((eval_dir / METRICS_FILE).read_text(encoding="utf-8"))
+    """Write out_dir/artifact (pipeline/ + golden.json + manifest.json) and out_dir/model.tar.gz."""
+    results = read_results(eval_dir)
+    test_split = require_file(corpus_dir / "test.jsonl", "movie-genre-train prepare")
+    require_file(model_dir / "meta.json", "spacy train")
     artifact_dir = out_dir / "artifact"
     if artifact_dir.exists():
         shutil.rmtree(artifact_dir)
     shutil.copytree(model_dir, artifact_dir / PIPELINE_DIR)
+    write_golden(artifact_dir, results["labels"], results["text_fields"], test_split)
     files = hash_tree(artifact_dir)
     content_id = hashlib.sha256(json.dumps(files, sort_keys=True).encode()).hexdigest()[:8]
     created = datetime.now(UTC)
@@ -41,11 +52,7 @@ def package(
         text_fields=results["text_fields"],
         data_sha256=results["data_sha256"],
         split_sizes=results["split_sizes"],
-        metrics={
-            **headline(results),
-            "dev": spacy_model["dev"],
-            "test": spacy_model["test"],
-        },
+        metrics={**headline(results), "dev": spacy_model["dev"], "test": spacy_model["test"]},
         files=files,
     )
     manifest.write(artifact_dir)
@@ -54,12 +61,22 @@ def package(
     return manifest, archive
 
 
-def write_archive(artifact_dir: Path, archive: Path) -> None:
-    """Pack manifest.json first, then every listed file, in a fixed order."""
-    manifest = Manifest.read(artifact_dir)
-    partial = archive.with_name(archive.name + ".partial")
-    with tarfile.open(partial, "w:gz") as tar:
-        tar.add(artifact_dir / MANIFEST_NAME, arcname=MANIFEST_NAME)
-        for name in sorted(manifest.files):
-            tar.add(artifact_dir / name, arcname=name)
-    partial.replace(archive)
+def write_golden(
+    artifact_dir: Path, labels: list[str], text_fields: TextFields, test_split: Path
+) -> None:
+    """The first GOLDEN_MOVIES test movies, scored by the trained pipeline as plain spacy.load
+    loads it: the reference that the serving side's own, faster, loading must reproduce."""
+    movies = read_jsonl(test_split)[:GOLDEN_MOVIES]
+    if not movies:
+        raise StepError(f"{test_split} has no movies for the golden set")
+    nlp = spacy.load(artifact_dir / PIPELINE_DIR)
+    texts = [compose_text(m["title"], m["description"], text_fields) for m in movies]
+    golden = {
+        "movies": [
+            {"title": m["title"], "description": m["description"], "scores": scores}
+            for m, scores in zip(movies, score_texts(nlp, labels, texts), strict=True)
+        ]
+    }
+    (artifact_dir / GOLDEN_NAME).write_text(
+        json.dumps(golden, indent=1, ensure_ascii=False) + "\n", encoding="utf-8"
+    )

@@ -1,9 +1,4 @@
-"""Versioned model artifacts on S3.
-
-Layout under s3://<bucket>/<prefix>/:
-    <version>/model.tar.gz    the archive, with its sha256 in the object's metadata
-    <version>/manifest.json   a copy of the archive's manifest, written once the archive is verified
-    latest.json               {"version", "archive_key", "sha256", ...}, moved last
+"""Versioned model artifacts on S3 (the layout: genre_training.location).
 
 A version is visible (listed, pullable as latest) only once its archive was read back and matched;
 a failure before that deletes what was written and leaves latest.json where it was.
@@ -11,49 +6,29 @@ a failure before that deletes what was written and leaves latest.json where it w
 
 from __future__ import annotations
 
-import hashlib
 import json
 import shutil
-import tarfile
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
-from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-import boto3
 from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
 
-from genre_model.manifest import MANIFEST_NAME, Manifest, ManifestError
+from genre_model.aws_errors import error_code, error_message
+from genre_model.manifest import ARCHIVE_NAME, MANIFEST_NAME, Manifest, sha256_stream
+from genre_training.archive import read_archive_manifest, unpack_verified, write_archive
+from genre_training.errors import StepError
+from genre_training.location import LATEST_NAME, S3Location
 
-ARCHIVE_NAME = "model.tar.gz"
-LATEST_NAME = "latest.json"
-DEFAULT_PREFIX = "movie-genre"
 _CHUNK = 1 << 20
+MISSING_CODES = frozenset({"404", "NoSuchKey", "NotFound"})
 
 
-class StoreError(Exception):
+class StoreError(StepError):
     """One line for the user: what failed, and where."""
-
-
-@dataclass(frozen=True)
-class S3Location:
-    bucket: str
-    prefix: str = DEFAULT_PREFIX
-    region: str | None = None
-    endpoint_url: str | None = None
-
-    def key(self, *parts: str) -> str:
-        return "/".join(part.strip("/") for part in (self.prefix, *parts) if part.strip("/"))
-
-    def url(self, *parts: str) -> str:
-        return f"s3://{self.bucket}/{self.key(*parts)}"
-
-    def client(self) -> Any:
-        # endpoint_url None lets boto3 apply AWS_ENDPOINT_URL and its usual configuration chain.
-        return boto3.client("s3", region_name=self.region, endpoint_url=self.endpoint_url)
 
 
 @contextmanager
@@ -67,55 +42,39 @@ def s3_errors(location: S3Location, action: str) -> Iterator[None]:
             "AWS_SECRET_ACCESS_KEY)"
         ) from error
     except ClientError as error:
-        code = error.response.get("Error", {}).get("Code", "")
+        code = error_code(error)
         if code == "NoSuchBucket" or (code == "404" and error.operation_name == "HeadBucket"):
             message = f"bucket {location.bucket!r} does not exist"
         elif code in {"AccessDenied", "403", "InvalidAccessKeyId", "SignatureDoesNotMatch"}:
             message = f"access denied to s3://{location.bucket} ({code})"
         else:
-            message = f"{code or 'error'}: {error.response.get('Error', {}).get('Message', error)}"
+            message = f"{code or 'error'}: {error_message(error)}"
         raise StoreError(f"{action}: {message}") from error
     except BotoCoreError as error:
         raise StoreError(f"{action}: {error}") from error
-
-
-def sha256_stream(stream: Any) -> str:
-    digest = hashlib.sha256()
-    while chunk := stream.read(_CHUNK):
-        digest.update(chunk)
-    return digest.hexdigest()
-
-
-def read_archive_manifest(archive: Path) -> Manifest:
-    try:
-        with tarfile.open(archive, "r:gz") as tar:
-            member = tar.extractfile(MANIFEST_NAME)
-            if member is None:
-                raise ManifestError(f"{MANIFEST_NAME} is not a file")
-            data = json.loads(member.read())
-        return Manifest(**data)
-    except (
-        tarfile.TarError,
-        KeyError,
-        OSError,
-        json.JSONDecodeError,
-        TypeError,
-        ManifestError,
-    ) as error:
-        raise StoreError(f"{archive} is not a model archive: {error}") from error
 
 
 def _exists(client: Any, location: S3Location, key: str) -> bool:
     try:
         client.head_object(Bucket=location.bucket, Key=key)
     except ClientError as error:
-        if error.response.get("Error", {}).get("Code") in {"404", "NoSuchKey", "NotFound"}:
+        if error_code(error) in MISSING_CODES:
             return False
         raise
     return True
 
 
-def publish(archive: Path, location: S3Location) -> Manifest:
+def publish(artifact: Path, location: S3Location) -> Manifest:
+    """Publish a model.tar.gz, or an artifact directory (packed into one first)."""
+    if not artifact.is_dir():
+        return publish_archive(artifact, location)
+    with tempfile.TemporaryDirectory(prefix="movie-genre-publish-") as work:
+        archive = Path(work) / ARCHIVE_NAME
+        write_archive(artifact, archive)
+        return publish_archive(archive, location)
+
+
+def publish_archive(archive: Path, location: S3Location) -> Manifest:
     """Upload, verify by reading back, then move latest.json to this version."""
     manifest = read_archive_manifest(archive)
     with archive.open("rb") as stream:
@@ -147,7 +106,7 @@ def publish(archive: Path, location: S3Location) -> Manifest:
             client.put_object(
                 Bucket=location.bucket,
                 Key=manifest_key,
-                Body=json.dumps(asdict(manifest), indent=2, sort_keys=True).encode(),
+                Body=manifest.to_json().encode(),
                 ContentType="application/json",
             )
         except BaseException:
@@ -186,15 +145,18 @@ def list_versions(location: S3Location) -> list[str]:
     return sorted(versions)
 
 
-def pull(location: S3Location, dest: Path, version: str | None = None) -> Manifest:
-    """Download a version (default: latest), check every sha256, then swap it into dest."""
+def pull(
+    location: S3Location, dest: Path, version: str | None = None
+) -> tuple[Manifest, int | None]:
+    """Download a version (default: latest), check every sha256 and the golden set, then swap
+    it into dest. Returns the manifest and how many golden movies matched (None: no set)."""
     client = location.client()
     with s3_errors(location, "pull"):
         if version is None:
             try:
                 latest = client.get_object(Bucket=location.bucket, Key=location.key(LATEST_NAME))
             except ClientError as error:
-                if error.response.get("Error", {}).get("Code") == "NoSuchKey":
+                if error_code(error) in MISSING_CODES:
                     raise StoreError(
                         f"pull: nothing published at {location.url()} (no {LATEST_NAME})"
                     ) from error
@@ -219,20 +181,19 @@ def pull(location: S3Location, dest: Path, version: str | None = None) -> Manife
                 )
             unpacked = Path(work) / "artifact"
             manifest = unpack_verified(archive, unpacked)
+            golden = check_golden(unpacked)
             _swap_into(unpacked, dest)
-    return manifest
+    return manifest, golden
 
 
-def unpack_verified(archive: Path, target: Path) -> Manifest:
-    """Extract regular files only (no links, no paths outside target); verify every sha256."""
+def check_golden(artifact_dir: Path) -> int | None:
+    """The check the function runs at init: the golden set scores as it did at training time."""
+    from genre_model import GenreClassifier, ModelError
+
     try:
-        with tarfile.open(archive, "r:gz") as tar:
-            tar.extractall(target, filter="data")
-        manifest = Manifest.read(target)
-        manifest.verify_files(target)
-    except (tarfile.TarError, OSError, ManifestError) as error:
-        raise StoreError(f"refusing {archive.name}: {error}") from error
-    return manifest
+        return GenreClassifier.load(artifact_dir, verify=False).check_golden()
+    except ModelError as error:
+        raise StoreError(f"pull: refusing the model: {error}") from error
 
 
 def _swap_into(unpacked: Path, dest: Path) -> None:

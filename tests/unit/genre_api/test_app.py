@@ -98,3 +98,24 @@ def test_a_json_body_is_read_whatever_its_content_type(
     headers = {"content-type": content_type} if content_type else {}
     response = client.post("/genre", content=json.dumps(OTHELLO).encode(), headers=headers)
     assert response.status_code == 200
+
+
+def test_a_body_that_is_not_utf8_is_a_400_the_schema_documents(client: TestClient) -> None:
+    response = client.post("/genre", content=b'{"title": "\xff", "description": "x"}')
+    assert response.status_code == 400
+    assert response.json()["detail"].startswith("There was an error parsing the body")
+    documented = client.get("/openapi.json").json()["paths"]
+    for path in ("/genre", "/genres"):
+        assert "400" in documented[path]["post"]["responses"]
+
+
+def test_the_schema_states_the_rules_the_api_applies(client: TestClient) -> None:
+    """Schema-valid input is accepted and schema-invalid input refused (what a fuzzer checks)."""
+    schema = client.get("/openapi.json").json()["components"]["schemas"]["Movie"]
+    title = schema["properties"]["title"]
+    assert (title["minLength"], title["maxLength"], title["pattern"]) == (1, 20, r"\S")
+    assert schema["additionalProperties"] is False
+    # Surrounding whitespace counts toward the limit, as the schema's maxLength says.
+    padded = {"title": "x" + " " * 20, "description": "x"}
+    assert client.post("/genre", json=padded).status_code == 422
+    assert client.post("/genre", json={"title": " x ", "description": "x"}).status_code == 200

@@ -1,93 +1,169 @@
 """The Lambda handler called with API Gateway events made by `sam local generate-event`."""
 
+from __future__ import annotations
+
 import base64
 import importlib
 import json
 import sys
 from pathlib import Path
-from types import ModuleType
 
 import pytest
 
+from genre_api.service import Handler, build_handler
+from genre_api.settings import Settings
 from genre_model import GenreClassifier
-
-EVENTS = Path(__file__).resolve().parents[3] / "events"
-
-
-class Context:
-    function_name = "GenreFunction"
-    aws_request_id = "test-request"
+from tests.helpers.events import LambdaContext, body_of, load_event, with_body
 
 
-@pytest.fixture
-def handler_module(trained: dict[str, Path], monkeypatch: pytest.MonkeyPatch) -> ModuleType:
-    monkeypatch.setenv("MOVIE_GENRE_MODEL_DIR", str(trained["artifact"]))
-    sys.modules.pop("genre_api.handler", None)
-    return importlib.import_module("genre_api.handler")
+@pytest.fixture(scope="module")
+def classifier(trained: dict[str, Path]) -> GenreClassifier:
+    return GenreClassifier.load(trained["artifact"])
 
 
-def load_event(name: str) -> dict:
-    return json.loads((EVENTS / name).read_text(encoding="utf-8"))
-
-
-def body_of(event: dict) -> dict:
-    raw = event["body"]
-    return json.loads(base64.b64decode(raw) if event.get("isBase64Encoded") else raw)
+@pytest.fixture(scope="module")
+def handler(trained: dict[str, Path], classifier: GenreClassifier) -> Handler:
+    return build_handler(Settings(model_dir=trained["artifact"]), classifier)
 
 
 @pytest.mark.parametrize("event_file", ["http_api_genre.json", "rest_api_genre.json"])
 def test_genre_events_are_answered_with_the_models_scores(
-    handler_module: ModuleType, trained: dict[str, Path], event_file: str
+    handler: Handler, classifier: GenreClassifier, event_file: str
 ) -> None:
     event = load_event(event_file)
-    response = handler_module.handler(event, Context())
+    response = handler(event, LambdaContext())
     assert response["statusCode"] == 200
     movie = body_of(event)
-    expected = GenreClassifier.load(trained["artifact"]).predict(
-        [(movie["title"], movie["description"])]
-    )[0]
-    assert json.loads(response["body"]) == pytest.approx(expected.scores)
+    expected = classifier.predict([(movie["title"], movie["description"])])[0]
+    scores = json.loads(response["body"])
+    assert list(scores) == classifier.labels
+    assert scores == pytest.approx(expected.scores)
+    headers = {k.lower(): v for k, v in response["headers"].items()}
+    assert headers["x-model-version"] == classifier.version
 
 
-def test_health_event(handler_module: ModuleType) -> None:
-    response = handler_module.handler(load_event("http_api_health.json"), Context())
+def test_health_event(handler: Handler, classifier: GenreClassifier) -> None:
+    response = handler(load_event("http_api_health.json"), LambdaContext())
     assert response["statusCode"] == 200
-    assert json.loads(response["body"])["status"] == "ok"
+    assert json.loads(response["body"]) == {
+        "status": "ok",
+        "model_version": classifier.version,
+        "labels": classifier.labels,
+    }
 
 
-def test_a_bad_body_is_a_422_not_a_500(handler_module: ModuleType) -> None:
-    event = load_event("http_api_genre.json")
-    event["body"], event["isBase64Encoded"] = '{"title": ""}', False
-    response = handler_module.handler(event, Context())
+def test_a_bad_body_is_a_422_that_names_the_field(handler: Handler) -> None:
+    event = with_body(load_event("http_api_genre.json"), '{"title": ""}')
+    response = handler(event, LambdaContext())
     assert response["statusCode"] == 422
+    fields = {tuple(error["loc"]) for error in json.loads(response["body"])["detail"]}
+    assert fields == {("body", "title"), ("body", "description")}
 
 
-def test_a_missing_model_fails_the_init_with_a_log_line(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, caplog: pytest.LogCaptureFixture
+@pytest.mark.parametrize(
+    ("body", "base64_encoded"),
+    [
+        ('{"title": "Othello", "description": "\udcff\udcfe"}', False),  # lone surrogates
+        (base64.b64encode(b'{"title": "\xff\xfe", "description": "x"}').decode(), True),
+    ],
+)
+def test_a_body_that_is_not_utf8_is_a_documented_400_not_a_crash(
+    handler: Handler, body: str, base64_encoded: bool
 ) -> None:
-    monkeypatch.setenv("MOVIE_GENRE_MODEL_DIR", str(tmp_path / "none"))
-    sys.modules.pop("genre_api.handler", None)
-    with pytest.raises(SystemExit):
-        importlib.import_module("genre_api.handler")
-    assert "cannot load the model from" in caplog.text
+    event = with_body(load_event("http_api_genre.json"), body)
+    event["isBase64Encoded"] = base64_encoded
+    response = handler(event, LambdaContext())
+    assert response["statusCode"] == 400
+    assert "error parsing the body" in json.loads(response["body"])["detail"]
+    openapi = json.loads(handler(load_openapi_event(), LambdaContext())["body"])
+    assert "400" in openapi["paths"]["/genre"]["post"]["responses"]
 
 
-def test_docs_behind_a_stage_prefix_link_to_the_staged_openapi(handler_module: ModuleType) -> None:
+def load_openapi_event() -> dict:
+    event = load_event("http_api_health.json")
+    event["rawPath"] = event["requestContext"]["http"]["path"] = "/openapi.json"
+    return event
+
+
+def test_an_event_mangum_cannot_read_is_a_500_with_a_logged_stack(
+    handler: Handler, caplog: pytest.LogCaptureFixture
+) -> None:
+    response = handler({"not": "an API Gateway event"}, LambdaContext())
+    assert response["statusCode"] == 500
+    assert json.loads(response["body"]) == {"detail": "Internal Server Error"}
+    assert "Traceback" in caplog.text or caplog.records[-1].exc_info
+
+
+def test_docs_behind_a_stage_prefix_link_to_the_staged_openapi(handler: Handler) -> None:
     event = load_event("rest_api_docs.json")
     assert event["requestContext"]["path"] == "/Prod/docs"
-    response = handler_module.handler(event, Context())
+    response = handler(event, LambdaContext())
     assert response["statusCode"] == 200
     assert "'/Prod/openapi.json'" in response["body"] or '"/Prod/openapi.json"' in response["body"]
     event["path"] = "/openapi.json"
     event["requestContext"]["path"] = "/Prod/openapi.json"
-    openapi = handler_module.handler(event, Context())
+    openapi = handler(event, LambdaContext())
     assert openapi["statusCode"] == 200
     assert set(json.loads(openapi["body"])["paths"]) == {"/genre", "/genres", "/health"}
 
 
-def test_http_api_named_stage_routes_to_the_app(handler_module: ModuleType) -> None:
+def test_http_api_named_stage_routes_to_the_app(
+    handler: Handler, classifier: GenreClassifier
+) -> None:
     event = load_event("http_api_health.json")
     event["requestContext"]["stage"] = "v1"
     event["rawPath"] = event["requestContext"]["http"]["path"] = "/v1/health"
-    response = handler_module.handler(event, Context())
+    response = handler(event, LambdaContext())
     assert response["statusCode"] == 200
+    assert json.loads(response["body"])["model_version"] == classifier.version
+
+
+class TestTheModuleLevelEntryPoint:
+    """genre_api.handler: what Lambda imports. Its init fails with one line, never half-starts."""
+
+    def import_handler(self) -> object:
+        sys.modules.pop("genre_api.handler", None)
+        return importlib.import_module("genre_api.handler")
+
+    def test_it_serves_the_model_named_in_the_environment(
+        self, trained: dict[str, Path], classifier: GenreClassifier, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        monkeypatch.setenv("MOVIE_GENRE_MODEL_DIR", str(trained["artifact"]))
+        module = self.import_handler()
+        response = module.handler(load_event("http_api_health.json"), LambdaContext())  # type: ignore[attr-defined]
+        assert json.loads(response["body"])["model_version"] == classifier.version
+
+    def test_a_missing_model_fails_the_init_with_a_log_line(
+        self, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, caplog: pytest.LogCaptureFixture
+    ) -> None:
+        monkeypatch.setenv("MOVIE_GENRE_MODEL_DIR", str(tmp_path / "none"))
+        with pytest.raises(SystemExit) as stopped:
+            self.import_handler()
+        assert stopped.value.code == 1
+        assert f"cannot load the model from {tmp_path / 'none'}" in caplog.text
+
+    @pytest.mark.parametrize(
+        ("name", "value", "complaint"),
+        [
+            (
+                "MOVIE_GENRE_MAX_BATCH",
+                "abc",
+                "MOVIE_GENRE_MAX_BATCH='abc': Input should be a valid",
+            ),
+            ("MOVIE_GENRE_MAX_BATCH", "0", "MOVIE_GENRE_MAX_BATCH='0': Input should be greater"),
+            ("MOVIE_GENRE_VERIFY_MODEL", "maybe", "MOVIE_GENRE_VERIFY_MODEL='maybe'"),
+        ],
+    )
+    def test_a_bad_setting_fails_the_init_with_one_line_naming_it(
+        self,
+        monkeypatch: pytest.MonkeyPatch,
+        caplog: pytest.LogCaptureFixture,
+        name: str,
+        value: str,
+        complaint: str,
+    ) -> None:
+        monkeypatch.setenv(name, value)
+        with pytest.raises(SystemExit) as stopped:
+            self.import_handler()
+        assert stopped.value.code == 1
+        assert complaint in caplog.text

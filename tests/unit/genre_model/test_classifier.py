@@ -1,3 +1,4 @@
+import json
 from pathlib import Path
 
 import pytest
@@ -34,9 +35,52 @@ def test_a_batch_scores_as_single_calls_do(artifact_copy: Path) -> None:
         assert one.scores == pytest.approx(other.scores, abs=1e-6)
 
 
-def test_any_unicode_is_scored(artifact_copy: Path) -> None:
-    prediction = GenreClassifier.load(artifact_copy).predict([("Amélie 🎬", "Ŝtraße — 東京 ∑")])[0]
-    assert prediction.top_genre in prediction.scores
+def test_any_unicode_is_scored_like_any_other_text(artifact_copy: Path) -> None:
+    classifier = GenreClassifier.load(artifact_copy)
+    odd, plain = classifier.predict([("Amélie 🎬", "Ŝtraße — 東京 ∑ \x00"), ("Amelie", "A street")])
+    for prediction in (odd, plain):
+        assert list(prediction.scores) == classifier.labels
+        assert all(0.0 < score < 1.0 for score in prediction.scores.values())
+    # Unknown characters are features too: the text changes the scores.
+    assert odd.scores != pytest.approx(plain.scores)
+
+
+def test_the_fast_loader_answers_exactly_as_spacy_load_does(artifact_copy: Path) -> None:
+    """load_pipeline skips work spacy.load repeats; tokens and scores must stay the same."""
+    import spacy
+
+    texts = [
+        "Othello.\nThe evil Iago pretends to be a friend; e-mail: iago@venice.it, 10km/h!",
+        "Don't stop.\nU.S.A. vs. the world's 2nd-best (1999) — ¿qué? https://x.org/a?b=c",
+    ]
+    reference = spacy.load(artifact_copy / "pipeline")
+    fast = GenreClassifier.load(artifact_copy)._nlp
+    for ours, theirs in zip(fast.pipe(texts), reference.pipe(texts), strict=True):
+        assert [t.text for t in ours] == [t.text for t in theirs]
+        assert ours.cats == pytest.approx(theirs.cats, abs=1e-7)
+
+
+def test_the_golden_set_scores_as_at_packaging_and_a_change_is_caught(
+    artifact_copy: Path,
+) -> None:
+    assert GenreClassifier.load(artifact_copy).check_golden() == 32
+    golden_path = artifact_copy / "golden.json"
+    golden = json.loads(golden_path.read_text())
+    scores = golden["movies"][3]["scores"]
+    label = next(iter(scores))
+    scores[label] += 2e-4  # twice the tolerance
+    golden_path.write_text(json.dumps(golden))
+    with pytest.raises(
+        ModelError, match=r"golden check failed: .* differ from training by 0\.0002"
+    ):
+        GenreClassifier.load(artifact_copy, verify=False).check_golden()
+
+
+def test_an_artifact_without_a_golden_set_loads_and_says_so(artifact_copy: Path) -> None:
+    (artifact_copy / "golden.json").unlink()
+    classifier = GenreClassifier.load(artifact_copy, verify=False)
+    assert classifier.golden is None
+    assert classifier.check_golden() is None
 
 
 def test_a_changed_model_file_is_refused(artifact_copy: Path) -> None:

@@ -4,7 +4,7 @@ import pandas as pd
 import pytest
 
 from genre_training.data import DataError, parse_genre_names, read_movies, split_movies
-from tests.conftest import MAIN_DATA, write_csv
+from tests.helpers.data import MAIN_DATA, write_csv
 
 
 @pytest.mark.parametrize(

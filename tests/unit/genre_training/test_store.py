@@ -10,8 +10,11 @@ import pytest
 from moto import mock_aws
 
 from genre_model import Manifest
+from genre_model.locations import default_model_dir
 from genre_training import store
+from genre_training.errors import StepError
 from genre_training.store import S3Location, StoreError, list_versions, publish, pull
+from tests.helpers.data import reseal
 
 BUCKET = "models"
 
@@ -57,8 +60,9 @@ def test_publish_then_pull_gives_back_the_same_verified_files(
     assert list_versions(location) == [manifest.version]
 
     dest = tmp_path / "pulled"
-    pulled = pull(location, dest)
+    pulled, golden = pull(location, dest)
     assert pulled == manifest == Manifest.read(trained["artifact"])
+    assert golden == 32
     pulled.verify_files(dest)
     assert (dest / "pipeline" / "meta.json").read_bytes() == (
         trained["artifact"] / "pipeline" / "meta.json"
@@ -111,7 +115,7 @@ def test_pull_refuses_an_archive_whose_files_do_not_match_its_manifest(
                 member.size = len(data)
             target.addfile(member, io.BytesIO(data))
     publish(forged, location)
-    with pytest.raises(StoreError, match="does not match its manifest"):
+    with pytest.raises(StepError, match="does not match its manifest"):
         pull(location, tmp_path / "pulled")
     assert not (tmp_path / "pulled").exists()
 
@@ -120,7 +124,7 @@ def test_pull_a_named_version_and_unknown_ones(
     s3, location: S3Location, trained: dict[str, Path], tmp_path: Path
 ) -> None:
     manifest = publish(trained["archive"], location)
-    assert pull(location, tmp_path / "a", manifest.version).version == manifest.version
+    assert pull(location, tmp_path / "a", manifest.version)[0].version == manifest.version
     with pytest.raises(StoreError, match="version 20990101-nope not found"):
         pull(location, tmp_path / "b", "20990101-nope")
 
@@ -168,5 +172,38 @@ def test_something_that_is_not_an_archive_is_refused(
 ) -> None:
     path = tmp_path / "model.tar.gz"
     path.write_bytes(b"not a tarball")
-    with pytest.raises(StoreError, match="is not a model archive"):
+    with pytest.raises(StepError, match="is not a model archive"):
         publish(path, location)
+
+
+def test_an_artifact_directory_is_packed_and_published(
+    s3, location: S3Location, tmp_path: Path
+) -> None:
+    manifest = publish(default_model_dir(), location)
+    assert manifest == Manifest.read(default_model_dir())
+    assert pull(location, tmp_path / "pulled")[0] == manifest
+
+
+def test_an_incomplete_artifact_directory_is_refused_before_any_upload(
+    s3, location: S3Location, artifact_copy: Path
+) -> None:
+    (artifact_copy / "golden.json").unlink()
+    with pytest.raises(StepError, match="not a complete model artifact"):
+        publish(artifact_copy, location)
+    assert keys(s3) == []
+
+
+def test_pull_refuses_a_model_that_no_longer_scores_its_golden_set(
+    s3, location: S3Location, artifact_copy: Path, tmp_path: Path
+) -> None:
+    golden_path = artifact_copy / "golden.json"
+    golden = json.loads(golden_path.read_text())
+    first = golden["movies"][0]["scores"]
+    label = next(iter(first))
+    first[label] = min(1.0, first[label] + 0.01)
+    golden_path.write_text(json.dumps(golden))
+    reseal(artifact_copy)
+    publish(artifact_copy, location)
+    with pytest.raises(StoreError, match="golden check failed"):
+        pull(location, tmp_path / "pulled")
+    assert not (tmp_path / "pulled").exists()

@@ -6,7 +6,7 @@ import pytest
 from click.testing import CliRunner
 
 from movie_classifier.main import main
-from tests.unit.movie_classifier.fake_api import Answer, fake_api
+from tests.helpers.fake_api import Answer, fake_api
 
 
 def write(path: Path, rows: list[dict[str, str]]) -> Path:

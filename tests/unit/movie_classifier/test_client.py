@@ -9,8 +9,8 @@ from movie_classifier.client import (
     TimedOut,
     Unreachable,
 )
-from tests.conftest import free_port
-from tests.unit.movie_classifier.fake_api import Answer, fake_api
+from tests.helpers.fake_api import Answer, fake_api
+from tests.helpers.servers import free_port
 
 MOVIE = Movie("Othello", "The evil Iago pretends to be friend of Othello.")
 

@@ -8,7 +8,7 @@ from click.testing import CliRunner
 from moto import mock_aws
 
 from movie_classifier.main import main
-from tests.unit.movie_classifier.fake_api import Answer, fake_api
+from tests.helpers.fake_api import Answer, fake_api
 
 OTHELLO = ["--title", "Othello", "--description", "The evil Iago pretends to be a friend."]
 

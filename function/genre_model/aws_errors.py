@@ -1,0 +1,22 @@
+"""What an AWS service said in a botocore ClientError: shared by the CLI and the model store."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, Protocol
+
+
+class ServiceError(Protocol):
+    """botocore's ClientError, as far as these helpers read it (botocore stays optional)."""
+
+    response: Mapping[str, Any]
+
+
+def error_code(error: ServiceError) -> str:
+    """The service's error code ("NoSuchKey", "404", "AccessDenied", ...), or ''."""
+    return str(error.response.get("Error", {}).get("Code", ""))
+
+
+def error_message(error: ServiceError) -> str:
+    """The service's own message, or the error itself when the service gave none."""
+    return str(error.response.get("Error", {}).get("Message") or error)

@@ -1,0 +1,1 @@
+"""Helpers shared by the tests: data and training, servers, API Gateway events, a fake API."""

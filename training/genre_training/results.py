@@ -1,0 +1,51 @@
+"""What `evaluate` writes (metrics.json) and the figures quoted from it; light to import."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any, NotRequired, TypedDict
+
+from genre_model.evaluation import Headline, ThresholdReports
+from genre_model.text import TextFields
+from genre_training.errors import StepError, require_file
+
+METRICS_FILE = "metrics.json"
+SPACY_MODEL = "spacy"
+BASELINE_MODEL = "tfidf_logreg"
+
+
+class ModelResults(TypedDict):
+    tuned_thresholds: dict[str, float]
+    dev: ThresholdReports
+    test: ThresholdReports
+
+
+class EvaluationResults(TypedDict):
+    labels: list[str]
+    text_fields: TextFields
+    data_sha256: str
+    split_sizes: dict[str, int]
+    load: dict[str, Any]
+    models: dict[str, ModelResults]
+    variants: NotRequired[list[dict[str, Any]]]
+
+
+def headline(results: EvaluationResults, model: str = SPACY_MODEL) -> Headline:
+    """The numbers quoted everywhere: test micro/macro F1 at 0.5 and at the tuned thresholds."""
+    test = results["models"][model]["test"]
+    return {
+        "test_micro_f1_at_0.5": test["at_0.5"]["micro"]["f1"],
+        "test_micro_f1_tuned": test["tuned"]["micro"]["f1"],
+        "test_macro_f1_tuned": test["tuned"]["macro"]["f1"],
+    }
+
+
+def read_results(eval_dir: Path) -> EvaluationResults:
+    path = require_file(eval_dir / METRICS_FILE, "movie-genre-train evaluate")
+    try:
+        results: EvaluationResults = json.loads(path.read_text(encoding="utf-8"))
+        results["models"][SPACY_MODEL]["tuned_thresholds"]
+    except (ValueError, KeyError, TypeError) as error:
+        raise StepError(f"{path} is not the output of `evaluate`: {error!r}") from error
+    return results
