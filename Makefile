@@ -25,6 +25,12 @@ BASE_IMAGE ?= public.ecr.aws/lambda/python:3.12
 DEBIAN_BASE_IMAGE := movie-genre/debian-lambda-base:bookworm
 RUNTIME_IMAGE := movie-genre/runtime:latest
 LOCK := layers/runtime/requirements.lock
+# The model the image bundles (function/Dockerfile): the one `make pull` fetched, else the default.
+BUNDLED_MODEL := $(if $(wildcard models/pulled/manifest.json),models/pulled,models/default)
+ENV ?= dev
+CFN_ROLE ?=
+# sam build needs python3.12 for the pre-traffic hook (Lambda's python3.12 runtime).
+PY312_DIR := $(dir $(firstword $(shell command -v python3.12) $(wildcard /root/.pyenv/versions/3.12*/bin/python3.12)))
 
 DATA_OPTION = $(if $(DATA),--data "$(DATA)")
 
@@ -32,7 +38,7 @@ OTHELLO_TITLE := Othello
 OTHELLO_DESCRIPTION := The evil Iago pretends to be friend of Othello in order to manipulate him to serve his own end in the film version of this Shakespeare classic.
 
 .PHONY: help run serve test e2e lint format train evaluate package publish pull lg-model variants \
-	lock layers layers-offline build local deploy bench clean
+	lock layers layers-offline build local deploy rollback bench clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -81,13 +87,18 @@ format: $(VENV)/.installed-dev ## Apply ruff's fixes and formatting
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-train: $(VENV)/.installed-dev ## Prepare data, train RECIPE (offline|lg), evaluate, package -> build/
+train: $(VENV)/.installed-dev ## Prepare data, train RECIPE (offline|lg|minilm), evaluate, package -> build/
 	@if [ "$(RECIPE)" = lg ] && ! $(BIN)/python -c "import en_core_web_lg" 2>/dev/null; then \
 	    echo "RECIPE=lg needs en_core_web_lg: run 'make lg-model' first (it downloads from GitHub)" >&2; \
 	    exit 1; fi
 	$(BIN)/movie-genre-train prepare $(DATA_OPTION) --out $(BUILD)/corpus --text-fields "$(TEXT_FIELDS)"
+ifeq ($(RECIPE),minilm)
+	$(PIP) -e '.[dev,transformer]'
+	$(BIN)/movie-genre-train fine-tune --config $(CONFIG) --corpus $(BUILD)/corpus --out $(BUILD)/train
+else
 	$(BIN)/python -m spacy train $(CONFIG) --output $(BUILD)/train \
 	    --paths.train $(BUILD)/corpus/train.spacy --paths.dev $(BUILD)/corpus/dev.spacy
+endif
 	$(MAKE) evaluate package RECIPE=$(RECIPE)
 
 evaluate: $(VENV)/.installed-dev ## Score build/train/model-best: build/eval/{metrics.json,report.md,pr_curves.png}
@@ -122,14 +133,18 @@ layers-offline: ## Same, on a Lambda-compatible base built from Debian packages 
 	layers/debian-base/build.sh $(DEBIAN_BASE_IMAGE)
 	$(MAKE) layers BASE_IMAGE=$(DEBIAN_BASE_IMAGE)
 
-build: $(BIN)/sam ## sam build: the function image (the runtime layer must exist: make layers)
-	$(BIN)/sam build
+build: $(BIN)/sam ## sam build: the function image (make layers first) and the pre-traffic hook (python3.12)
+	PATH="$(PY312_DIR):$$PATH" $(BIN)/sam build
 
-local: $(BIN)/sam ## sam local start-api on 127.0.0.1:3000, warm containers
+local: $(BIN)/sam ## sam local start-api on 127.0.0.1:3000 (no IAM check locally)
 	$(BIN)/sam local start-api
 
-deploy: $(BIN)/sam ## sam deploy --guided (needs AWS credentials and a real Lambda base: make layers)
-	$(BIN)/sam deploy --guided
+deploy: $(BIN)/sam $(VENV)/.installed-dev ## sam deploy --config-env ENV (dev|prod), ModelVersion = the bundled model's
+	$(BIN)/sam deploy --config-env $(ENV) $(if $(CFN_ROLE),--role-arn "$(CFN_ROLE)") \
+	    --parameter-overrides $$($(BIN)/python deploy/environments.py overrides $(ENV) $(BUNDLED_MODEL))
+
+rollback: $(VENV)/.installed-dev ## Point ENV's live alias back at the previous version: make rollback ENV=prod
+	$(BIN)/python deploy/rollback.py --stack $$($(BIN)/python deploy/environments.py stack $(ENV))
 
 bench: $(VENV)/.installed-dev ## Serving benchmarks: cold start, warm latency, batch throughput, memory
 	$(BIN)/python bench/serving.py

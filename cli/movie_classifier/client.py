@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 import requests
 from requests.adapters import HTTPAdapter
@@ -54,7 +55,9 @@ class Throttled(ClassifierError):
     exit_code = 8
 
 
-class StackProblem(ClassifierError):
+class AwsProblem(ClassifierError):
+    """--stack or --iam cannot work: no boto3, no credentials, no region, no such stack."""
+
     exit_code = 9
 
 
@@ -101,13 +104,94 @@ class EmbeddedClassifier:
         ]
 
 
+# https://<api-id>.execute-api.<region>.amazonaws.com[.cn]/...: an API Gateway URL.
+EXECUTE_API_HOST = re.compile(
+    r"^https://[^/.]+\.execute-api\.([a-z0-9-]+)\.amazonaws\.com(\.cn)?(/|$)"
+)
+
+
+def execute_api_region(url: str) -> str | None:
+    """The region in an API Gateway URL, or None when url is not one."""
+    match = EXECUTE_API_HOST.match(url)
+    return match.group(1) if match else None
+
+
+class SigV4(requests.auth.AuthBase):
+    """Signs each request for API Gateway's IAM authorization, with botocore's own signer."""
+
+    def __init__(self, credentials: Any, region: str) -> None:
+        self.credentials = credentials
+        self.region = region
+
+    def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
+        from botocore.auth import SigV4Auth
+        from botocore.awsrequest import AWSRequest
+
+        signed = AWSRequest(
+            method=request.method,
+            url=request.url,
+            data=request.body,
+            headers={"content-type": request.headers.get("content-type", "application/json")},
+        )
+        # Frozen per request: refreshable credentials (SSO, assumed roles) stay current.
+        frozen = self.credentials.get_frozen_credentials()
+        SigV4Auth(frozen, "execute-api", self.region).add_auth(signed)
+        request.headers.update(dict(signed.headers))
+        return request
+
+
+def aws_signer(
+    endpoint: str, *, region: str | None, profile: str | None, required: bool
+) -> SigV4 | None:
+    """A signer for endpoint, or None when signing is not wanted or not possible.
+
+    required (--iam): missing boto3, credentials or region is an error. Otherwise signing is
+    best effort: without credentials the request goes unsigned (an AuthMode=NONE API).
+    """
+    try:
+        import boto3
+        from botocore.exceptions import BotoCoreError
+    except ImportError as error:
+        if required:
+            raise AwsProblem("--iam needs boto3: pip install 'movie-genre[aws]'") from error
+        return None
+    try:
+        session = boto3.Session(profile_name=profile, region_name=region)
+        credentials = session.get_credentials()
+    except BotoCoreError as error:
+        if required:
+            raise AwsProblem(f"--iam: {error}") from error
+        return None
+    if credentials is None:
+        if required:
+            raise AwsProblem(
+                "--iam: no AWS credentials found (set AWS_PROFILE, or AWS_ACCESS_KEY_ID and "
+                "AWS_SECRET_ACCESS_KEY)"
+            )
+        return None
+    signing_region = region or execute_api_region(endpoint) or session.region_name
+    if not signing_region:
+        if required:
+            raise AwsProblem("--iam: no AWS region (give --region, or set AWS_REGION)")
+        return None
+    return SigV4(credentials, signing_region)
+
+
 class HttpClassifier:
     """POST /genres on a deployment: sam local start-api, API Gateway, or `make serve`."""
 
-    def __init__(self, endpoint: str, *, timeout: float = 30.0, retries: int = 4) -> None:
+    def __init__(
+        self,
+        endpoint: str,
+        *,
+        timeout: float = 30.0,
+        retries: int = 4,
+        signer: SigV4 | None = None,
+    ) -> None:
         self.endpoint = endpoint.rstrip("/")
         self.timeout = timeout
         self.session = requests.Session()
+        self.session.auth = signer
         # Throttling (429) and Lambda's "too many at once" (503) pass: retry with exponential
         # backoff, honouring Retry-After; other statuses are answered at once.
         retry = Retry(
@@ -140,6 +224,8 @@ class HttpClassifier:
                 f"cannot reach {self.endpoint}: is `sam local start-api` (or the API) running?"
             ) from error
         status = response.status_code
+        if status == 403 and _message(response) == "Forbidden":
+            raise Refused(self._forbidden(url))
         if status in (429, 503):
             raise Throttled(f"{url} is throttling requests (HTTP {status}), retries exhausted")
         if 400 <= status < 500:
@@ -154,6 +240,19 @@ class HttpClassifier:
             ]
         except (ValueError, KeyError, TypeError) as error:
             raise ServerFailed(f"{url} answered something that is not this API's") from error
+
+    def _forbidden(self, url: str) -> str:
+        """API Gateway's bare 403 to an IAM-protected route, said so that a user can act."""
+        if self.session.auth is None:
+            return (
+                f"{url} refused the request (HTTP 403 Forbidden): the API requires IAM "
+                "authorization; sign the requests with --iam (needs AWS credentials)"
+            )
+        return (
+            f"{url} refused the signed request (HTTP 403 Forbidden): these AWS credentials "
+            "may not call this API (they need execute-api:Invoke on it), or --region is not "
+            "the API's"
+        )
 
 
 def _message(response: requests.Response) -> str:
@@ -180,15 +279,15 @@ def stack_endpoint(stack: str, region: str | None = None, profile: str | None = 
         import boto3
         from botocore.exceptions import BotoCoreError, ClientError
     except ImportError as error:
-        raise StackProblem("--stack needs boto3: pip install 'movie-genre[aws]'") from error
+        raise AwsProblem("--stack needs boto3: pip install 'movie-genre[aws]'") from error
     try:
         session = boto3.Session(region_name=region, profile_name=profile)
         stacks = session.client("cloudformation").describe_stacks(StackName=stack)["Stacks"]
     except ClientError as error:
-        raise StackProblem(f"stack {stack!r}: {error_message(error)}") from error
+        raise AwsProblem(f"stack {stack!r}: {error_message(error)}") from error
     except BotoCoreError as error:
-        raise StackProblem(f"stack {stack!r}: {error}") from error
+        raise AwsProblem(f"stack {stack!r}: {error}") from error
     outputs = {o["OutputKey"]: o["OutputValue"] for o in stacks[0].get("Outputs", [])}
     if "GenreApiUrl" not in outputs:
-        raise StackProblem(f"stack {stack!r} has no GenreApiUrl output (is it movie-genre's?)")
+        raise AwsProblem(f"stack {stack!r} has no GenreApiUrl output (is it movie-genre's?)")
     return outputs["GenreApiUrl"]

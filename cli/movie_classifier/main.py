@@ -17,6 +17,8 @@ from movie_classifier.client import (
     EmbeddedClassifier,
     HttpClassifier,
     Movie,
+    aws_signer,
+    execute_api_region,
     stack_endpoint,
 )
 
@@ -28,8 +30,8 @@ EXAMPLE = (
     "  movie_classifier --endpoint http://127.0.0.1:3000 --title ... --description ...\n\n"
     "  movie_classifier --stack movie-genre --file movies.csv --output genres.jsonl\n\n"
     "Exit codes: 0 ok, 1 other error, 2 usage, 3 model missing (embedded), 4 endpoint "
-    "unreachable, 5 timeout, 6 request refused (4xx), 7 server error (5xx), 8 throttled, "
-    "9 stack not usable."
+    "unreachable, 5 timeout, 6 request refused (4xx, a 403 for IAM included), 7 server error "
+    "(5xx), 8 throttled, 9 --stack/--iam not usable (stack, credentials, region)."
 )
 
 
@@ -60,8 +62,18 @@ def _non_empty(_ctx: click.Context, param: click.Parameter, value: str | None) -
     default=None,
     help="CloudFormation stack made by `sam deploy`: its GenreApiUrl is the endpoint.",
 )
-@click.option("--region", default=None, help="AWS region of --stack (default: boto3's).")
-@click.option("--profile", default=None, help="AWS profile for --stack.")
+@click.option(
+    "--iam/--no-iam",
+    default=None,
+    help="Sign requests with AWS SigV4 for an API whose routes need IAM authorization. "
+    "Default: signed with --stack and for execute-api URLs when AWS credentials are found.",
+)
+@click.option(
+    "--region",
+    default=None,
+    help="AWS region of --stack and of the signature (default: from the URL, else boto3's).",
+)
+@click.option("--profile", default=None, help="AWS profile for --stack and --iam.")
 @click.option(
     "--model-dir",
     type=click.Path(file_okay=False, path_type=Path),
@@ -115,6 +127,7 @@ def main(
     as_json: bool,
     endpoint: str | None,
     stack: str | None,
+    iam: bool | None,
     region: str | None,
     profile: str | None,
     model_dir: Path | None,
@@ -146,7 +159,7 @@ def main(
             # Before a model load or a stack lookup: a bad file should fail fast.
             check_output(output)
             rows = read_rows(input_file)
-        classifier = _classifier(endpoint, stack, region, profile, model_dir, timeout, retries)
+        classifier = _classifier(endpoint, stack, iam, region, profile, model_dir, timeout, retries)
         if rows is not None and output is not None:
             _classify_file(classifier, rows, output, batch_size, concurrency)
         else:
@@ -159,6 +172,7 @@ def main(
 def _classifier(
     endpoint: str | None,
     stack: str | None,
+    iam: bool | None,
     region: str | None,
     profile: str | None,
     model_dir: Path | None,
@@ -168,12 +182,17 @@ def _classifier(
     if stack:
         endpoint = stack_endpoint(stack, region, profile)
     if not endpoint or endpoint == EMBEDDED:
+        if iam:
+            raise click.UsageError("--iam signs requests to an API: give --endpoint or --stack")
         return EmbeddedClassifier(model_dir)
     if not endpoint.startswith(("http://", "https://")):
         raise click.BadParameter(
             f"{endpoint!r} is not an http(s) URL nor '{EMBEDDED}'", param_hint="'--endpoint'"
         )
-    return HttpClassifier(endpoint, timeout=timeout, retries=retries)
+    signer = None
+    if iam or (iam is None and (stack or execute_api_region(endpoint))):
+        signer = aws_signer(endpoint, region=region, profile=profile, required=bool(iam))
+    return HttpClassifier(endpoint, timeout=timeout, retries=retries, signer=signer)
 
 
 def _classify_one(classifier: Classifier, title: str, description: str, as_json: bool) -> None:

@@ -2,17 +2,24 @@
 
 # No `from __future__ import annotations` here: the request models are classes local to
 # create_app (their limits come from Settings), and FastAPI must resolve their annotations.
-from typing import Annotated, Any
+import json
+from contextlib import nullcontext
+from typing import TYPE_CHECKING, Annotated, Any
 
-from fastapi import FastAPI, Response
+from fastapi import FastAPI, Request, Response
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from genre_api.settings import Settings
-from genre_model import GenreClassifier
+from genre_model import GenreClassifier, Prediction
+
+if TYPE_CHECKING:
+    from genre_api.observability import Observer
 
 VERSION_HEADER = "X-Model-Version"
-NOT_UTF8 = "There was an error parsing the body: it is not UTF-8 JSON"
 
 
 class JsonBodies:
@@ -56,18 +63,39 @@ def text_limits(max_chars: int, what: str) -> Any:
     )
 
 
+class AsciiJSONResponse(JSONResponse):
+    """JSON with non-ASCII characters escaped: a 422 that echoes a lone surrogate (valid in a
+    JSON string, "\\ud800", but not encodable as UTF-8) must not turn into a 500."""
+
+    def render(self, content: Any) -> bytes:
+        return json.dumps(
+            content, ensure_ascii=True, allow_nan=False, separators=(",", ":")
+        ).encode()
+
+
+async def refuse_invalid(request: Request, error: Exception) -> JSONResponse:
+    """FastAPI's own 422 body ({"detail": [errors]}), rendered so that any input can be echoed."""
+    errors = error.errors() if isinstance(error, RequestValidationError) else [str(error)]
+    return AsciiJSONResponse(status_code=422, content={"detail": jsonable_encoder(errors)})
+
+
 class Message(BaseModel):
     detail: str
 
 
-# FastAPI answers 400 itself when a body is not UTF-8; the handler answers the same for an
-# API Gateway event whose body cannot be encoded. Documented, so clients and fuzzers expect it.
+# FastAPI answers 400 itself when a body is not UTF-8 (the Lambda handler hands it such bodies
+# as bytes). Documented, so that clients and fuzzers expect it.
 BODY_ERRORS: dict[int | str, dict[str, Any]] = {
     400: {"model": Message, "description": "The body is not UTF-8 text"},
 }
 
 
-def create_app(classifier: GenreClassifier, settings: Settings) -> FastAPI:
+def create_app(
+    classifier: GenreClassifier, settings: Settings, observer: "Observer | None" = None
+) -> FastAPI:
+    """The app; observer: logs, metrics and traces (None: none at all, as in the benchmark's
+    baseline)."""
+
     class Movie(BaseModel):
         model_config = ConfigDict(extra="forbid", strict=True)
         title: Annotated[
@@ -103,23 +131,36 @@ def create_app(classifier: GenreClassifier, settings: Settings) -> FastAPI:
         title="movie-genre",
         summary="Scores a movie's genres from its title and description.",
         version=classifier.version,
+        exception_handlers={RequestValidationError: refuse_invalid},
     )
 
+    if observer is not None:
+        from genre_api.observability import RequestTelemetry
+
+        # Innermost: it sees the scope the router fills in (the matched route).
+        app.add_middleware(RequestTelemetry, observer=observer)
     app.add_middleware(JsonBodies)
+
+    def score(request: Request, route: str, movies: list[tuple[str, str]]) -> list[Prediction]:
+        with observer.scoring(route) if observer else nullcontext():
+            predictions = classifier.predict(movies)
+        if observer:
+            observer.record_scoring(request, movies, predictions)
+        return predictions
 
     # `async def` routes score on the event loop: a Lambda container serves one request at a
     # time, and handing the work to FastAPI's thread pool cost more than the model's own time.
     @app.post("/genre", summary="Score one movie: genre -> score", responses=BODY_ERRORS)
-    async def genre(movie: Movie, response: Response) -> dict[str, float]:
+    async def genre(movie: Movie, request: Request, response: Response) -> dict[str, float]:
         response.headers[VERSION_HEADER] = classifier.version
-        return classifier.predict([(movie.title, movie.description)])[0].scores
+        return score(request, "/genre", [(movie.title, movie.description)])[0].scores
 
     @app.post(
         "/genres", summary="Score a batch of movies with spaCy's batching", responses=BODY_ERRORS
     )
-    async def genres(batch: MovieBatch, response: Response) -> BatchResult:
+    async def genres(batch: MovieBatch, request: Request, response: Response) -> BatchResult:
         response.headers[VERSION_HEADER] = classifier.version
-        predictions = classifier.predict([(m.title, m.description) for m in batch.movies])
+        predictions = score(request, "/genres", [(m.title, m.description) for m in batch.movies])
         return BatchResult(
             model_version=classifier.version,
             results=[

@@ -3,6 +3,7 @@ entry point, `make serve`, the benchmarks and the tests all run."""
 
 from __future__ import annotations
 
+import base64
 import json
 import logging
 from dataclasses import dataclass
@@ -11,12 +12,10 @@ from typing import Any
 from fastapi import FastAPI
 from mangum import Mangum
 
-from genre_api.app import NOT_UTF8, create_app
+from genre_api.app import create_app
 from genre_api.settings import Settings
 from genre_api.stage import StagePrefix
 from genre_model import GenreClassifier
-
-logger = logging.getLogger("genre_api")
 
 LambdaEvent = dict[str, Any]
 LambdaResponse = dict[str, Any]
@@ -32,16 +31,22 @@ def json_response(status: int, payload: object) -> LambdaResponse:
     }
 
 
-def undecodable_body(event: LambdaEvent) -> bool:
-    """A text body that cannot be UTF-8 encoded (lone surrogates): Mangum would crash on it."""
+def with_encodable_body(event: LambdaEvent) -> LambdaEvent:
+    """The event, with a text body that UTF-8 cannot encode (lone surrogates: what API Gateway
+    or sam local make of bytes that are not UTF-8) handed on as those bytes. Mangum would crash
+    encoding it; the app answers such a body with its documented 400."""
     body = event.get("body")
     if not isinstance(body, str) or event.get("isBase64Encoded"):
-        return False
+        return event
     try:
         body.encode("utf-8")
     except UnicodeEncodeError:
-        return True
-    return False
+        try:
+            raw = body.encode("utf-8", "surrogateescape")  # the bytes the client sent
+        except UnicodeEncodeError:
+            raw = body.encode("utf-8", "surrogatepass")  # any str encodes so; not UTF-8 either
+        return {**event, "body": base64.b64encode(raw).decode("ascii"), "isBase64Encoded": True}
+    return event
 
 
 @dataclass(frozen=True)
@@ -50,34 +55,53 @@ class Handler:
 
     classifier: GenreClassifier
     app: FastAPI
-    mangum: Mangum
+    invoke: Any  # (event, context) -> response, with observability around it
 
     def __call__(self, event: LambdaEvent, context: Any) -> LambdaResponse:
-        if undecodable_body(event):
-            return json_response(400, {"detail": NOT_UTF8})
-        try:
-            response: LambdaResponse = self.mangum(event, context)
-        except Exception:
-            # An event Mangum cannot read: a 500 that says so beats a crashed invocation (502).
-            logger.exception("unhandled error for this event")
-            return json_response(500, {"detail": "Internal Server Error"})
+        response: LambdaResponse = self.invoke(event, context)
         return response
 
 
-def load_classifier(settings: Settings) -> GenreClassifier:
+def load_classifier(settings: Settings, logger: logging.Logger | Any) -> GenreClassifier:
     """Load, verify and golden-check the model; raises ModelError."""
     classifier = GenreClassifier.load(settings.model_dir, verify=settings.verify_model)
     if settings.check_golden and classifier.check_golden() is None:
         logger.warning(
-            "model %s has no golden set: it loads, but cannot be checked against training",
-            classifier.version,
+            f"model {classifier.version} has no golden set: it loads, but cannot be checked "
+            "against its training"
         )
     return classifier
 
 
-def build_handler(settings: Settings, classifier: GenreClassifier | None = None) -> Handler:
-    """The handler for settings; classifier: one already loaded (tests share one)."""
-    classifier = classifier or load_classifier(settings)
-    app = create_app(classifier, settings)
+def build_handler(
+    settings: Settings, classifier: GenreClassifier | None = None, *, observe: bool = True
+) -> Handler:
+    """The handler for settings. classifier: one already loaded (tests share one); observe:
+    logs, metrics and traces (False only to measure what they cost)."""
+    observer = None
+    logger: Any = logging.getLogger("genre_api")
+    if observe:
+        from genre_api.observability import Observer
+        from genre_api.observability import logger as powertools_logger
+
+        logger = powertools_logger
+    classifier = classifier or load_classifier(settings, logger)
+    if observe:
+        observer = Observer(classifier.version, log_text=settings.log_text)
+    app = create_app(classifier, settings, observer)
     # The model is already loaded; the app has no startup work for a lifespan to run.
-    return Handler(classifier, app, Mangum(StagePrefix(app), lifespan="off"))
+    mangum = Mangum(StagePrefix(app), lifespan="off")
+
+    def invoke(event: LambdaEvent, context: Any) -> LambdaResponse:
+        try:
+            response: LambdaResponse = mangum(with_encodable_body(event), context)
+        except Exception as error:
+            # An event Mangum cannot read: a 500 that says so beats a crashed invocation (502).
+            if observer is not None:
+                observer.request_done({"aws.event": event}, 500, 0.0, error)
+            else:
+                logger.exception("unhandled error for this event")
+            return json_response(500, {"detail": "Internal Server Error"})
+        return response
+
+    return Handler(classifier, app, observer.wrap_lambda(invoke) if observer else invoke)

@@ -28,16 +28,26 @@ def genres_body(count: int, genre: str = "Drama") -> dict:
 
 
 @contextmanager
-def fake_api(answers: list[Answer]) -> Iterator[tuple[str, list[dict]]]:
-    """Serve answers in order (the last one repeats); yield the URL and the bodies received."""
+def fake_api(
+    answers: list[Answer], headers_seen: list[dict[str, str]] | None = None
+) -> Iterator[tuple[str, list[dict]]]:
+    """Serve answers in order (the last one repeats); yield the URL and the bodies received.
+
+    headers_seen, when given, collects each request's headers (and its path, as ":path").
+    """
     received: list[dict] = []
     lock = threading.Lock()
 
     class Handler(BaseHTTPRequestHandler):
         def do_POST(self) -> None:
-            body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+            raw = self.rfile.read(int(self.headers["Content-Length"]))
+            body = json.loads(raw)
             with lock:
                 received.append(body)
+                if headers_seen is not None:
+                    headers_seen.append(
+                        {**dict(self.headers.items()), ":path": self.path, ":body": raw.decode()}
+                    )
                 answer = answers[min(len(received), len(answers)) - 1]
             time.sleep(answer.delay)
             payload = answer.body

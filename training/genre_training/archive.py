@@ -33,13 +33,25 @@ def write_archive(artifact_dir: Path, archive: Path) -> Manifest:
 
 
 def read_archive_manifest(archive: Path) -> Manifest:
+    data = read_archive_member(archive, MANIFEST_NAME)
+    if data is None:
+        raise ArchiveError(f"{archive} is not a model archive: it has no {MANIFEST_NAME}")
+    try:
+        return Manifest.from_json(data, f"{archive}:{MANIFEST_NAME}")
+    except ManifestError as error:
+        raise ArchiveError(f"{archive} is not a model archive: {error}") from error
+
+
+def read_archive_member(archive: Path, name: str) -> bytes | None:
+    """One regular file of the archive, or None when it has none of that name."""
     try:
         with tarfile.open(archive, "r:gz") as tar:
-            member = tar.extractfile(MANIFEST_NAME)
-            if member is None:
-                raise ManifestError(f"{MANIFEST_NAME} is not a file")
-            return Manifest.from_json(member.read(), f"{archive}:{MANIFEST_NAME}")
-    except (tarfile.TarError, KeyError, OSError, ManifestError) as error:
+            try:
+                member = tar.extractfile(name)
+            except KeyError:
+                return None
+            return member.read() if member is not None else None
+    except (tarfile.TarError, OSError) as error:
         raise ArchiveError(f"{archive} is not a model archive: {error}") from error
 
 

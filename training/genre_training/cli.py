@@ -104,6 +104,38 @@ def prepare_command(
     )
 
 
+@main.command("fine-tune")
+@click.option(
+    "--config",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=Path("training/configs/minilm.cfg"),
+    show_default=True,
+    help="The transformer recipe's hyper-parameters.",
+)
+@corpus_option
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(path_type=Path),
+    default=Path("build/train"),
+    show_default=True,
+    help="model-best/ (a spaCy pipeline) and fine_tune.json go here.",
+)
+def fine_tune_command(config: Path, corpus_dir: Path, out_dir: Path) -> None:
+    """Fine-tune the transformer recipe, export it to ONNX (int8) as a spaCy pipeline."""
+    from genre_training.transformer import REPORT_FILE, fine_tune
+
+    report = fine_tune(config, corpus_dir, out_dir)
+    torch_f1 = report["pytorch"]["test_micro_f1_tuned"]
+    onnx_f1 = report["onnx_int8"]["test_micro_f1_tuned"]
+    click.echo(
+        f"best epoch {report['best_epoch']} of {len(report['epochs'])} "
+        f"({report['train_minutes']:.1f} min on {report['device']}); test micro F1 tuned: "
+        f"PyTorch {torch_f1:.4f}, ONNX int8 {onnx_f1:.4f}; bag-of-words blend weight "
+        f"{report['blend']['weight']} -> {out_dir}/model-best, {out_dir}/{REPORT_FILE}"
+    )
+
+
 @main.command("evaluate")
 @model_option
 @corpus_option

@@ -1,4 +1,5 @@
-"""Versioned model artifacts on S3 (the layout: genre_training.location).
+"""Versioned model artifacts on S3 (the layout: genre_training.location), each with its golden set
+beside it for the deployment's pre-traffic check.
 
 A version is visible (listed, pullable as latest) only once its archive was read back and matched;
 a failure before that deletes what was written and leaves latest.json where it was.
@@ -18,8 +19,19 @@ from typing import Any
 from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
 
 from genre_model.aws_errors import error_code, error_message
-from genre_model.manifest import ARCHIVE_NAME, MANIFEST_NAME, Manifest, sha256_stream
-from genre_training.archive import read_archive_manifest, unpack_verified, write_archive
+from genre_model.manifest import (
+    ARCHIVE_NAME,
+    GOLDEN_NAME,
+    MANIFEST_NAME,
+    Manifest,
+    sha256_stream,
+)
+from genre_training.archive import (
+    read_archive_manifest,
+    read_archive_member,
+    unpack_verified,
+    write_archive,
+)
 from genre_training.errors import StepError
 from genre_training.location import LATEST_NAME, S3Location
 
@@ -79,8 +91,10 @@ def publish_archive(archive: Path, location: S3Location) -> Manifest:
     manifest = read_archive_manifest(archive)
     with archive.open("rb") as stream:
         digest = sha256_stream(stream)
+    golden = read_archive_member(archive, GOLDEN_NAME)
     archive_key = location.key(manifest.version, ARCHIVE_NAME)
     manifest_key = location.key(manifest.version, MANIFEST_NAME)
+    golden_key = location.key(manifest.version, GOLDEN_NAME)
     client = location.client()
     with s3_errors(location, "publish"):
         client.head_bucket(Bucket=location.bucket)
@@ -103,6 +117,14 @@ def publish_archive(archive: Path, location: S3Location) -> Manifest:
                     f"publish: {location.url(archive_key)} read back with sha256 "
                     f"{uploaded}, expected {digest}"
                 )
+            if golden is not None:
+                # Beside the archive for the deployment's pre-traffic check (no unpacking there).
+                client.put_object(
+                    Bucket=location.bucket,
+                    Key=golden_key,
+                    Body=golden,
+                    ContentType="application/json",
+                )
             client.put_object(
                 Bucket=location.bucket,
                 Key=manifest_key,
@@ -111,7 +133,7 @@ def publish_archive(archive: Path, location: S3Location) -> Manifest:
             )
         except BaseException:
             # Leave no half-published version behind; latest.json was never touched.
-            for key in (manifest_key, archive_key):
+            for key in (manifest_key, golden_key, archive_key):
                 with suppress(ClientError, BotoCoreError):
                     client.delete_object(Bucket=location.bucket, Key=key)
             raise

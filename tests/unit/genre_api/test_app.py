@@ -119,3 +119,21 @@ def test_the_schema_states_the_rules_the_api_applies(client: TestClient) -> None
     padded = {"title": "x" + " " * 20, "description": "x"}
     assert client.post("/genre", json=padded).status_code == 422
     assert client.post("/genre", json={"title": " x ", "description": "x"}).status_code == 200
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b'{"title": "\\ud800", "description": "x"}',
+        b'{"title": "Othello", "description": "x", "extra": "\\udcff"}',
+        b'{"title": 5, "description": "\\udfff\\ud800"}',
+        '{"title": "x", "description": "y"}'.encode("utf-8", "surrogatepass").replace(
+            b"y", "\ud800".encode("utf-8", "surrogatepass")
+        ),
+    ],
+)
+def test_a_lone_surrogate_is_a_422_never_a_500(client: TestClient, body: bytes) -> None:
+    """JSON may escape a lone surrogate; UTF-8 cannot encode one. Echoing it must not crash."""
+    response = client.post("/genre", content=body)
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["loc"][0] == "body"

@@ -85,15 +85,6 @@ def load_openapi_event() -> dict:
     return event
 
 
-def test_an_event_mangum_cannot_read_is_a_500_with_a_logged_stack(
-    handler: Handler, caplog: pytest.LogCaptureFixture
-) -> None:
-    response = handler({"not": "an API Gateway event"}, LambdaContext())
-    assert response["statusCode"] == 500
-    assert json.loads(response["body"]) == {"detail": "Internal Server Error"}
-    assert "Traceback" in caplog.text or caplog.records[-1].exc_info
-
-
 def test_docs_behind_a_stage_prefix_link_to_the_staged_openapi(handler: Handler) -> None:
     event = load_event("rest_api_docs.json")
     assert event["requestContext"]["path"] == "/Prod/docs"

@@ -52,10 +52,13 @@ def test_publish_then_pull_gives_back_the_same_verified_files(
     assert keys(s3) == sorted(
         [
             location.key("latest.json"),
+            location.key(manifest.version, "golden.json"),
             location.key(manifest.version, "manifest.json"),
             location.key(manifest.version, "model.tar.gz"),
         ]
     )
+    golden = s3.get_object(Bucket=BUCKET, Key=location.key(manifest.version, "golden.json"))
+    assert golden["Body"].read() == (trained["artifact"] / "golden.json").read_bytes()
     assert latest(s3, location)["version"] == manifest.version
     assert list_versions(location) == [manifest.version]
 

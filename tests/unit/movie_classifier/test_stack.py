@@ -31,8 +31,9 @@ def cloudformation(monkeypatch: pytest.MonkeyPatch):
         yield boto3.client("cloudformation", region_name="eu-west-1")
 
 
-def test_the_stacks_api_url_is_called(cloudformation) -> None:
-    with fake_api([Answer()]) as (url, received):
+def test_the_stacks_api_url_is_called_with_signed_requests(cloudformation) -> None:
+    seen: list[dict[str, str]] = []
+    with fake_api([Answer()], seen) as (url, received):
         cloudformation.create_stack(
             StackName="movie-genre", TemplateBody=template({"GenreApiUrl": url + "/"})
         )
@@ -40,6 +41,8 @@ def test_the_stacks_api_url_is_called(cloudformation) -> None:
     assert result.exit_code == 0, result.output
     assert len(received) == 1
     assert "'genre': 'Drama'" in result.output
+    # The stack's API may need IAM authorization: with credentials, --stack signs.
+    assert "/eu-west-1/execute-api/aws4_request" in seen[0]["Authorization"]
 
 
 def test_an_unknown_stack(cloudformation) -> None:

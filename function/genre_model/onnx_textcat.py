@@ -1,0 +1,113 @@
+"""A spaCy component that scores genres with a fine-tuned transformer exported to ONNX.
+
+It runs the model with onnxruntime and tokenizes with the `tokenizers` library (no PyTorch), and
+sets doc.cats like spaCy's own textcat_multilabel, so that GenreClassifier, the API, the CLI, the
+explanations and the evaluation work unchanged on it. `pipe` pads each batch to its own longest
+text, not to the maximum length.
+
+With `bow_weight` above 0 the pipeline also holds a bag-of-words textcat that ran first; its
+doc.cats are blended in: cats = (1 - w) * transformer + w * bag-of-words.
+
+The factory is registered when this module is imported (genre_model.classifier does so before it
+loads a pipeline) and as a spaCy entry point of the package.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from itertools import islice
+from pathlib import Path
+from typing import Any
+
+from spacy.language import Language
+from spacy.tokens import Doc
+
+FACTORY = "onnx_textcat_multilabel"
+MODEL_FILE = "model.onnx"
+TOKENIZER_FILE = "tokenizer.json"
+
+
+class OnnxTextCat:
+    """labels: the model's outputs, in order; max_tokens: texts are truncated to it."""
+
+    def __init__(
+        self,
+        nlp: Language,
+        name: str,
+        labels: list[str],
+        max_tokens: int,
+        bow_weight: float,
+        threads: int,
+    ) -> None:
+        self.name = name
+        self._labels = list(labels)
+        self.max_tokens = max_tokens
+        self.bow_weight = bow_weight
+        self.threads = threads
+        self._session: Any = None
+        self._tokenizer: Any = None
+
+    @property
+    def labels(self) -> tuple[str, ...]:
+        return tuple(self._labels)
+
+    def __call__(self, doc: Doc) -> Doc:
+        return next(self.pipe([doc]))
+
+    def pipe(self, docs: Iterable[Doc], batch_size: int = 64) -> Iterator[Doc]:
+        docs = iter(docs)
+        while batch := list(islice(docs, batch_size)):
+            yield from self._score(batch)
+
+    def _score(self, docs: list[Doc]) -> list[Doc]:
+        import numpy as np
+
+        if self._session is None:
+            raise ValueError(f"{self.name}: no model loaded (from_disk)")
+        encodings = self._tokenizer.encode_batch([doc.text for doc in docs])
+        feed = {
+            "input_ids": np.array([e.ids for e in encodings], dtype=np.int64),
+            "attention_mask": np.array([e.attention_mask for e in encodings], dtype=np.int64),
+        }
+        (scores,) = self._session.run(None, feed)
+        for doc, row in zip(docs, scores, strict=True):
+            cats = {label: float(score) for label, score in zip(self._labels, row, strict=True)}
+            if self.bow_weight > 0:
+                w = self.bow_weight
+                cats = {label: (1 - w) * cats[label] + w * doc.cats[label] for label in cats}
+            doc.cats = cats
+        return docs
+
+    def to_disk(self, path: Path | str, *, exclude: Iterable[str] = ()) -> None:
+        """Writes nothing: the exporter (genre_training.transformer) put the files there."""
+        path = Path(path)
+        for name in (MODEL_FILE, TOKENIZER_FILE):
+            if not (path / name).is_file():
+                raise ValueError(f"{path} has no {name}: export the model there first")
+
+    def from_disk(self, path: Path | str, *, exclude: Iterable[str] = ()) -> OnnxTextCat:
+        import onnxruntime
+        from tokenizers import Tokenizer
+
+        path = Path(path)
+        options = onnxruntime.SessionOptions()
+        # Lambda gives a 1024 MB function less than one vCPU: more threads only contend.
+        options.intra_op_num_threads = self.threads
+        options.inter_op_num_threads = 1
+        self._session = onnxruntime.InferenceSession(
+            str(path / MODEL_FILE), options, providers=["CPUExecutionProvider"]
+        )
+        self._tokenizer = Tokenizer.from_file(str(path / TOKENIZER_FILE))
+        self._tokenizer.enable_truncation(max_length=self.max_tokens)
+        self._tokenizer.enable_padding()  # to the longest text of each batch
+        return self
+
+
+@Language.factory(
+    FACTORY,
+    default_config={"labels": [], "max_tokens": 192, "bow_weight": 0.0, "threads": 1},
+)
+def make_onnx_textcat(
+    nlp: Language, name: str, labels: list[str], max_tokens: int, bow_weight: float, threads: int
+) -> OnnxTextCat:
+    return OnnxTextCat(nlp, name, labels, max_tokens, bow_weight, threads)

@@ -1,0 +1,294 @@
+"""Logs, metrics and traces: the handler called with the API Gateway events in events/."""
+
+from __future__ import annotations
+
+import io
+import json
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aws_lambda_powertools.logging import logger as powertools_logger
+from aws_lambda_powertools.metrics.provider import cold_start
+
+from genre_api.observability import logger
+from genre_api.service import Handler, build_handler
+from genre_api.settings import Settings
+from genre_model import GenreClassifier
+from tests.helpers.data import REPO, reseal
+from tests.helpers.events import LambdaContext, body_of, load_event, with_body
+
+
+class Output:
+    """What one test's invocations wrote: JSON log lines and EMF metric blobs."""
+
+    def __init__(self, logs: io.StringIO, capsys: pytest.CaptureFixture[str]) -> None:
+        self._logs = logs
+        self._capsys = capsys
+
+    def text(self) -> str:
+        return self._logs.getvalue() + self._capsys.readouterr().out
+
+    def log_lines(self) -> list[dict[str, Any]]:
+        return [json.loads(line) for line in self._logs.getvalue().splitlines() if line]
+
+    def request_line(self) -> dict[str, Any]:
+        (line,) = [
+            line for line in self.log_lines() if line["message"] in {"request", "request failed"}
+        ]
+        return line
+
+    def metrics(self) -> list[dict[str, Any]]:
+        out = self._capsys.readouterr().out
+        return [blob for blob in map(json.loads, out.splitlines()) if "_aws" in blob]
+
+
+def metric_values(blobs: list[dict[str, Any]], name: str) -> list[tuple[dict[str, str], float]]:
+    """(dimensions, value) of every blob that carries the metric name."""
+    found = []
+    for blob in blobs:
+        (directive,) = blob["_aws"]["CloudWatchMetrics"]
+        if any(metric["Name"] == name for metric in directive["Metrics"]):
+            assert directive["Namespace"] == "MovieGenre"
+            dimensions = {key: blob[key] for key in directive["Dimensions"][0]}
+            value = blob[name]
+            found.append((dimensions, sum(value) if isinstance(value, list) else value))
+    return found
+
+
+@pytest.fixture
+def output(capsys: pytest.CaptureFixture[str]) -> Iterator[Output]:
+    logs = io.StringIO()
+    handler = logger.registered_handler
+    assert isinstance(handler, __import__("logging").StreamHandler)
+    previous = handler.setStream(logs)
+    capsys.readouterr()
+    try:
+        yield Output(logs, capsys)
+    finally:
+        handler.setStream(previous)
+
+
+@pytest.fixture(scope="module")
+def classifier(trained: dict[str, Path]) -> GenreClassifier:
+    return GenreClassifier.load(trained["artifact"])
+
+
+@pytest.fixture
+def handler(trained: dict[str, Path], classifier: GenreClassifier) -> Handler:
+    return build_handler(Settings(model_dir=trained["artifact"]), classifier)
+
+
+@pytest.fixture
+def cold(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The next invocation is this process's first, as after a Lambda cold start."""
+    cold_start.reset_cold_start_flag()
+    monkeypatch.setattr(powertools_logger, "is_cold_start", True)
+
+
+def test_one_json_line_per_request_with_the_lambda_and_api_gateway_ids(
+    handler: Handler, classifier: GenreClassifier, output: Output, cold: None
+) -> None:
+    event = load_event("http_api_genre.json")
+    movie = body_of(event)
+    context = LambdaContext(aws_request_id="lambda-42")
+    response = handler(event, context)
+    assert response["statusCode"] == 200
+    line = output.request_line()
+    expected_top = max(json.loads(response["body"]).items(), key=lambda item: item[1])[0]
+    assert line["level"] == "INFO" and line["service"] == "movie-genre"
+    assert line["correlation_id"] == event["requestContext"]["requestId"]
+    assert line["function_request_id"] == "lambda-42"
+    assert line["cold_start"] is True
+    assert (line["route"], line["method"], line["status"]) == ("/genre", "POST", 200)
+    assert 0 < line["latency_ms"] < 10_000
+    assert line["movies"] == 1
+    assert line["model_version"] == classifier.version
+    assert line["top_genre"] == expected_top
+    assert line["title_chars"] == len(movie["title"])
+    assert line["description_chars"] == len(movie["description"])
+    handler(event, context)
+    assert output.log_lines()[-1]["cold_start"] is False
+
+
+def test_the_text_is_never_logged_by_default(handler: Handler, output: Output) -> None:
+    event = load_event("http_api_genre.json")
+    handler(event, LambdaContext())
+    handler(with_body(event, '{"title": "Secret Title", "description": ""}'), LambdaContext())
+    written = output.text()
+    assert body_of(event)["description"] not in written
+    assert "Secret Title" not in written and "Othello" not in written
+
+
+def test_log_text_turns_text_logging_on(
+    trained: dict[str, Path], classifier: GenreClassifier, output: Output
+) -> None:
+    handler = build_handler(Settings(model_dir=trained["artifact"], log_text=True), classifier)
+    event = load_event("http_api_genre.json")
+    handler(event, LambdaContext())
+    assert output.request_line()["texts"] == [body_of(event)]
+
+
+def test_metrics_per_request_the_genre_mix_and_cold_start(
+    handler: Handler, output: Output, cold: None
+) -> None:
+    movies = [
+        {"title": "Othello", "description": "The evil Iago pretends to be a friend."},
+        {"title": "Airplane!", "description": "A pilot lands a plane. Chaos."},
+        {"title": "Die Hard", "description": "A cop fights terrorists in a tower."},
+    ]
+    event = with_body(load_event("http_api_genre.json"), json.dumps({"movies": movies}), "/genres")
+    response = handler(event, LambdaContext())
+    results = json.loads(response["body"])["results"]
+    blobs = output.metrics()
+    assert metric_values(blobs, "Requests") == [
+        ({"route": "/genres", "status_class": "2xx", "service": "movie-genre"}, 1.0)
+    ]
+    assert metric_values(blobs, "MoviesScored") == [({"service": "movie-genre"}, 3.0)]
+    mix = {dims["genre"]: value for dims, value in metric_values(blobs, "GenrePredicted")}
+    expected: dict[str, float] = {}
+    for result in results:
+        expected[result["genre"]] = expected.get(result["genre"], 0) + 1
+    assert mix == expected
+    assert [value for _, value in metric_values(blobs, "ColdStart")] == [1.0]
+    assert metric_values(blobs, "BadRequests") == []
+
+
+def test_a_refused_request_is_logged_counted_and_flushed(handler: Handler, output: Output) -> None:
+    event = with_body(load_event("http_api_genre.json"), '{"title": "x"}')
+    assert handler(event, LambdaContext())["statusCode"] == 422
+    line = output.request_line()
+    assert (line["status"], line["route"]) == (422, "/genre")
+    assert "movies" not in line  # nothing was scored
+    blobs = output.metrics()
+    dimensions = {"route": "/genre", "status_class": "4xx", "service": "movie-genre"}
+    assert metric_values(blobs, "BadRequests") == [(dimensions, 1.0)]
+    assert metric_values(blobs, "Requests") == [(dimensions, 1.0)]
+
+
+def test_an_unknown_path_is_one_metric_dimension_not_one_per_path(
+    handler: Handler, output: Output
+) -> None:
+    event = with_body(load_event("http_api_genre.json"), "{}", "/wp-admin/x.php")
+    assert handler(event, LambdaContext())["statusCode"] == 404
+    assert output.request_line()["route"] == "unmatched"
+
+
+def test_a_server_error_logs_the_exception_with_its_stack(
+    handler: Handler, output: Output, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("the model fell over")
+
+    monkeypatch.setattr(handler.classifier, "predict", broken)
+    response = handler(load_event("http_api_genre.json"), LambdaContext())
+    assert response["statusCode"] == 500
+    line = output.request_line()
+    assert line["level"] == "ERROR" and line["status"] == 500
+    assert "RuntimeError: the model fell over" in line["exception"]
+    assert "Traceback" in line["exception"]
+    blobs = output.metrics()
+    assert metric_values(blobs, "Requests")[0][0]["status_class"] == "5xx"
+
+
+def test_an_unreadable_event_is_a_logged_500(handler: Handler, output: Output) -> None:
+    response = handler({"not": "an API Gateway event"}, LambdaContext())
+    assert response["statusCode"] == 500
+    assert json.loads(response["body"]) == {"detail": "Internal Server Error"}
+    line = output.request_line()
+    assert line["level"] == "ERROR" and "Traceback" in line["exception"]
+
+
+def test_observability_off_writes_nothing(
+    trained: dict[str, Path], classifier: GenreClassifier, output: Output
+) -> None:
+    """The benchmark's baseline: the same handler with no logs, metrics or traces."""
+    handler = build_handler(Settings(model_dir=trained["artifact"]), classifier, observe=False)
+    assert handler(load_event("http_api_genre.json"), LambdaContext())["statusCode"] == 200
+    assert output.text() == ""
+
+
+def run_python(code: str, **env: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        env={"PATH": "/usr/bin:/bin", **env},
+        timeout=120,
+    )
+
+
+def test_the_log_level_comes_from_the_environment(trained: dict[str, Path]) -> None:
+    code = (
+        "import json\n"
+        "from genre_api.handler import handler\n"
+        "from tests.helpers.events import LambdaContext, load_event\n"
+        "handler(load_event('http_api_genre.json'), LambdaContext())\n"
+    )
+    env = {"MOVIE_GENRE_MODEL_DIR": str(trained["artifact"]), "PYTHONPATH": str(REPO)}
+    quiet = run_python(code, POWERTOOLS_LOG_LEVEL="WARNING", **env)
+    assert quiet.returncode == 0, quiet.stderr
+    assert '"message":"request"' not in quiet.stdout
+    chatty = run_python(code, LOG_LEVEL="INFO", POWERTOOLS_SERVICE_NAME="genre-prod", **env)
+    (line,) = [json.loads(x) for x in chatty.stdout.splitlines() if '"message":"request"' in x]
+    assert line["service"] == "genre-prod"
+
+
+def test_tracing_costs_nothing_where_it_is_off(trained: dict[str, Path]) -> None:
+    """No X-Ray SDK import (0.2 s) outside Lambda, under SAM local, or when disabled."""
+    code = (
+        "import sys\n"
+        "from genre_api.handler import handler\n"
+        "print('aws_xray_sdk' in sys.modules, handler.invoke.__name__)\n"
+    )
+    model = {"MOVIE_GENRE_MODEL_DIR": str(trained["artifact"])}
+    for env in (
+        {},
+        {"LAMBDA_TASK_ROOT": "/var/task", "AWS_SAM_LOCAL": "true"},
+        {"LAMBDA_TASK_ROOT": "/var/task", "POWERTOOLS_TRACE_DISABLED": "true"},
+    ):
+        result = run_python(code, **model, **env)
+        assert result.returncode == 0, result.stderr
+        assert result.stdout.split()[0] == "False", env
+
+
+def test_init_failure_is_one_json_line(tmp_path: Path) -> None:
+    result = run_python("import genre_api.handler", MOVIE_GENRE_MODEL_DIR=str(tmp_path / "absent"))
+    assert result.returncode == 1
+    (line,) = [json.loads(x) for x in result.stdout.splitlines()]
+    assert line["level"] == "CRITICAL"
+    assert line["message"].startswith(f"cannot load the model from {tmp_path / 'absent'}")
+
+
+def test_a_model_that_no_longer_scores_its_golden_set_fails_the_init(
+    artifact_copy: Path,
+) -> None:
+    golden_path = artifact_copy / "golden.json"
+    golden = json.loads(golden_path.read_text())
+    for movie in golden["movies"]:
+        movie["scores"] = {label: 1.0 - score for label, score in movie["scores"].items()}
+    golden_path.write_text(json.dumps(golden))
+    reseal(artifact_copy)
+    result = run_python("import genre_api.handler", MOVIE_GENRE_MODEL_DIR=str(artifact_copy))
+    assert result.returncode == 1
+    (line,) = [json.loads(x) for x in result.stdout.splitlines()]
+    assert line["level"] == "CRITICAL"
+    assert "golden check failed" in line["message"]
+    assert "differ from training" in line["message"]
+
+
+def test_an_artifact_without_a_golden_set_starts_with_a_warning(artifact_copy: Path) -> None:
+    (artifact_copy / "golden.json").unlink()
+    reseal(artifact_copy)
+    result = run_python(
+        "from genre_api.handler import handler; print('started')",
+        MOVIE_GENRE_MODEL_DIR=str(artifact_copy),
+    )
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[-1] == "started"
+    warning = json.loads(lines[0])
+    assert warning["level"] == "WARNING" and "has no golden set" in warning["message"]
