@@ -25,8 +25,13 @@ BASE_IMAGE ?= public.ecr.aws/lambda/python:3.12
 DEBIAN_BASE_IMAGE := movie-genre/debian-lambda-base:bookworm
 RUNTIME_IMAGE := movie-genre/runtime:latest
 LOCK := layers/runtime/requirements.lock
+# The same plus onnxruntime and tokenizers, for an image that serves the minilm recipe.
+ONNX_LOCK := layers/runtime/requirements-onnx.lock
+TRANSFORMER ?= 1
+comma := ,
 # The model the image bundles (function/Dockerfile): the one `make pull` fetched, else the default.
 BUNDLED_MODEL := $(if $(wildcard models/pulled/manifest.json),models/pulled,models/default)
+BUNDLED_RECIPE = $(shell $(PYTHON) -c 'import json; print(json.load(open("$(BUNDLED_MODEL)/manifest.json"))["recipe"])')
 ENV ?= dev
 CFN_ROLE ?=
 # sam build needs python3.12 for the pre-traffic hook (Lambda's python3.12 runtime).
@@ -53,10 +58,11 @@ $(VENV)/.installed-model: pyproject.toml | $(BIN)/python
 	touch $@
 
 # Everything the tests and the training steps use; the function's packages first, from the
-# image's lock, so that the tests run the versions the image ships.
-$(VENV)/.installed-dev: pyproject.toml $(LOCK) | $(BIN)/python
-	$(PIP) --no-deps --require-hashes -r $(LOCK)
-	$(PIP) -e '.[dev]'
+# image's lock, so that the tests run the versions the image ships. TRANSFORMER=1 adds PyTorch
+# (the minilm recipe's training and its tests); without it those tests are skipped.
+$(VENV)/.installed-dev: pyproject.toml $(LOCK) $(ONNX_LOCK) | $(BIN)/python
+	$(PIP) --no-deps --require-hashes -r $(ONNX_LOCK)
+	$(PIP) -e '.[dev$(if $(filter 1,$(TRANSFORMER)),$(comma)transformer)]'
 	touch $@
 
 # SAM pins click, pydantic and boto3 tightly: it lives in an environment of its own, linked here.
@@ -93,7 +99,6 @@ train: $(VENV)/.installed-dev ## Prepare data, train RECIPE (offline|lg|minilm),
 	    exit 1; fi
 	$(BIN)/movie-genre-train prepare $(DATA_OPTION) --out $(BUILD)/corpus --text-fields "$(TEXT_FIELDS)"
 ifeq ($(RECIPE),minilm)
-	$(PIP) -e '.[dev,transformer]'
 	$(BIN)/movie-genre-train fine-tune --config $(CONFIG) --corpus $(BUILD)/corpus --out $(BUILD)/train
 else
 	$(BIN)/python -m spacy train $(CONFIG) --output $(BUILD)/train \
@@ -101,9 +106,10 @@ else
 endif
 	$(MAKE) evaluate package RECIPE=$(RECIPE)
 
-evaluate: $(VENV)/.installed-dev ## Score build/train/model-best: build/eval/{metrics.json,report.md,pr_curves.png}
+evaluate: $(VENV)/.installed-dev ## Score build/train/model-best: build/eval/{metrics.json,report.md,pr_curves.png,MODEL_CARD.md}
 	$(BIN)/movie-genre-train evaluate --model $(BUILD)/train/model-best --corpus $(BUILD)/corpus \
-	    --out $(BUILD)/eval $(if $(wildcard $(BUILD)/variants.json),--variants $(BUILD)/variants.json)
+	    --out $(BUILD)/eval $(if $(wildcard $(BUILD)/variants.json),--variants $(BUILD)/variants.json) \
+	    $(if $(filter minilm,$(RECIPE)),--compare "bag-of-words (models/default)=models/default")
 
 package: $(VENV)/.installed-dev ## Pack build/artifact and build/model.tar.gz with its manifest
 	$(BIN)/movie-genre-train package --config $(CONFIG) --recipe $(RECIPE) --corpus $(BUILD)/corpus --out $(BUILD)
@@ -122,12 +128,16 @@ variants: $(VENV)/.installed-dev ## Train and compare model variants on dev -> b
 	$(BIN)/movie-genre-train prepare $(DATA_OPTION) --out $(BUILD)/corpus-title-description --text-fields title+description
 	$(BIN)/python bench/model_variants.py --out $(BUILD)/variants.json
 
-lock: $(VENV)/.installed-dev ## Regenerate the image's lock (with hashes) from pyproject.toml's [function] extra
+lock: $(VENV)/.installed-dev ## Regenerate the image's locks (with hashes) from pyproject.toml's [function] (+[onnx]) extras
 	$(BIN)/uv pip compile pyproject.toml --extra function --universal --python-version 3.11 \
 	    --generate-hashes --quiet --custom-compile-command "make lock" -o $(LOCK)
+	$(BIN)/uv pip compile pyproject.toml --extra function --extra onnx --universal \
+	    --python-version 3.11 --generate-hashes --quiet --custom-compile-command "make lock" \
+	    -o $(ONNX_LOCK)
 
-layers: ## Build the runtime layer image (BASE_IMAGE=public.ecr.aws/lambda/python:3.12)
-	docker build -t $(RUNTIME_IMAGE) --build-arg BASE_IMAGE=$(BASE_IMAGE) layers/runtime
+layers: ## Build the runtime layer image (BASE_IMAGE=...), with onnxruntime when the bundled model needs it
+	docker build -t $(RUNTIME_IMAGE) --build-arg BASE_IMAGE=$(BASE_IMAGE) \
+	    --build-arg LOCK=$(notdir $(if $(filter minilm,$(BUNDLED_RECIPE)),$(ONNX_LOCK),$(LOCK))) layers/runtime
 
 layers-offline: ## Same, on a Lambda-compatible base built from Debian packages (no registry needed)
 	layers/debian-base/build.sh $(DEBIAN_BASE_IMAGE)

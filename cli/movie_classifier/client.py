@@ -75,8 +75,16 @@ class Classified:
     model_version: str = ""
 
 
+@dataclass(frozen=True)
+class Explained:
+    classified: Classified
+    words: dict[str, list[tuple[str, float]]]  # genre -> (word, weight), strongest first
+
+
 class Classifier(Protocol):
     def classify(self, movies: Sequence[Movie]) -> list[Classified]: ...
+
+    def explain(self, movie: Movie, top: int) -> Explained: ...
 
 
 class EmbeddedClassifier:
@@ -102,6 +110,16 @@ class EmbeddedClassifier:
         return [
             Classified(p.top_genre, p.scores, p.genres, self._model.version) for p in predictions
         ]
+
+    def explain(self, movie: Movie, top: int) -> Explained:
+        from genre_model.explanations import explain
+
+        found = explain(self._model, movie.title, movie.description, top)
+        p = found.prediction
+        return Explained(
+            Classified(p.top_genre, p.scores, p.genres, self._model.version),
+            {genre: [(w.word, w.weight) for w in words] for genre, words in found.words.items()},
+        )
 
 
 # https://<api-id>.execute-api.<region>.amazonaws.com[.cn]/...: an API Gateway URL.
@@ -208,8 +226,35 @@ class HttpClassifier:
         self.session.mount("https://", HTTPAdapter(max_retries=retry))
 
     def classify(self, movies: Sequence[Movie]) -> list[Classified]:
-        url = f"{self.endpoint}/genres"
         body = {"movies": [{"title": m.title, "description": m.description} for m in movies]}
+        url, payload = self._post("genres", body)
+        try:
+            return [
+                Classified(r["genre"], r["scores"], r["genres"], payload["model_version"])
+                for r in payload["results"]
+            ]
+        except (KeyError, TypeError) as error:
+            raise ServerFailed(f"{url} answered something that is not this API's") from error
+
+    def explain(self, movie: Movie, top: int) -> Explained:
+        body = {"title": movie.title, "description": movie.description, "top": top}
+        url, payload = self._post("explain", body)
+        try:
+            return Explained(
+                Classified(
+                    payload["genre"], payload["scores"], payload["genres"], payload["model_version"]
+                ),
+                {
+                    genre: [(w["word"], float(w["weight"])) for w in words]
+                    for genre, words in payload["explanations"].items()
+                },
+            )
+        except (KeyError, TypeError, ValueError) as error:
+            raise ServerFailed(f"{url} answered something that is not this API's") from error
+
+    def _post(self, route: str, body: dict[str, Any]) -> tuple[str, Any]:
+        """POST body to a route; its JSON answer, or the ClassifierError that says what failed."""
+        url = f"{self.endpoint}/{route}"
         try:
             response = self.session.post(url, json=body, timeout=self.timeout)
         except requests.exceptions.Timeout as error:
@@ -233,12 +278,8 @@ class HttpClassifier:
         if status >= 500:
             raise ServerFailed(f"{url} failed (HTTP {status}): {_message(response)}")
         try:
-            payload = response.json()
-            return [
-                Classified(r["genre"], r["scores"], r["genres"], payload["model_version"])
-                for r in payload["results"]
-            ]
-        except (ValueError, KeyError, TypeError) as error:
+            return url, response.json()
+        except ValueError as error:
             raise ServerFailed(f"{url} answered something that is not this API's") from error
 
     def _forbidden(self, url: str) -> str:

@@ -51,6 +51,14 @@ def _non_empty(_ctx: click.Context, param: click.Parameter, value: str | None) -
     help="Print one JSON object with every genre's score and the genres over threshold.",
 )
 @click.option(
+    "--explain",
+    type=click.IntRange(1, 20),
+    is_flag=False,
+    flag_value=8,
+    default=None,
+    help="Also say which words drove each genre's score: the top N per genre (default 8).",
+)
+@click.option(
     "--endpoint",
     envvar=ENDPOINT_ENV,
     default=None,
@@ -125,6 +133,7 @@ def main(
     title: str | None,
     description: str | None,
     as_json: bool,
+    explain: int | None,
     endpoint: str | None,
     stack: str | None,
     iam: bool | None,
@@ -149,6 +158,8 @@ def main(
                 raise click.UsageError(f"Missing option '{name}' (or give --file).")
     elif title or description:
         raise click.UsageError("give either --file or --title/--description, not both")
+    elif explain:
+        raise click.UsageError("--explain is for one movie (--title/--description), not --file")
     elif output is None:
         raise click.UsageError("--file needs --output (a .jsonl or .csv path)")
     if stack and endpoint not in (None, ""):
@@ -163,7 +174,7 @@ def main(
         if rows is not None and output is not None:
             _classify_file(classifier, rows, output, batch_size, concurrency)
         else:
-            _classify_one(classifier, str(title), str(description), as_json)
+            _classify_one(classifier, str(title), str(description), as_json, explain)
     except ClassifierError as error:
         click.echo(f"Error: {error.message}", err=True)
         sys.exit(error.exit_code)
@@ -195,8 +206,12 @@ def _classifier(
     return HttpClassifier(endpoint, timeout=timeout, retries=retries, signer=signer)
 
 
-def _classify_one(classifier: Classifier, title: str, description: str, as_json: bool) -> None:
-    result = classifier.classify([Movie(title.strip(), description.strip())])[0]
+def _classify_one(
+    classifier: Classifier, title: str, description: str, as_json: bool, explain: int | None
+) -> None:
+    movie = Movie(title.strip(), description.strip())
+    explained = classifier.explain(movie, explain) if explain else None
+    result = explained.classified if explained else classifier.classify([movie])[0]
     answer: dict[str, object] = {"title": title, "description": description, "genre": result.genre}
     if as_json:
         answer |= {
@@ -204,9 +219,19 @@ def _classify_one(classifier: Classifier, title: str, description: str, as_json:
             "genres": result.genres,
             "model_version": result.model_version,
         }
+        if explained:
+            answer["explanations"] = {
+                genre: [{"word": word, "weight": weight} for word, weight in words]
+                for genre, words in explained.words.items()
+            }
         click.echo(json.dumps(answer, ensure_ascii=False))
-    else:
-        click.echo(pprint.pformat(answer, sort_dicts=False))
+        return
+    click.echo(pprint.pformat(answer, sort_dicts=False))
+    if explained:
+        click.echo("Why (words that push each genre up +, or down -):")
+        for genre, words in explained.words.items():
+            listed = ", ".join(f"{word} {weight:+.3f}" for word, weight in words) or "none"
+            click.echo(f"  {genre} ({result.scores[genre]:.2f}): {listed}")
 
 
 def _classify_file(

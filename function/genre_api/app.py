@@ -3,23 +3,28 @@
 # No `from __future__ import annotations` here: the request models are classes local to
 # create_app (their limits come from Settings), and FastAPI must resolve their annotations.
 import json
+from collections.abc import Callable
 from contextlib import nullcontext
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
-from fastapi import FastAPI, Request, Response
+from fastapi import FastAPI, Query, Request, Response
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import HTMLResponse, JSONResponse
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from genre_api.settings import Settings
 from genre_model import GenreClassifier, Prediction
+from genre_model.card import model_card
+from genre_model.explanations import DEFAULT_TOP, MAX_TOP, explain
 
 if TYPE_CHECKING:
     from genre_api.observability import Observer
 
 VERSION_HEADER = "X-Model-Version"
+DEMO_PAGE = Path(__file__).with_name("demo.html")
 
 
 class JsonBodies:
@@ -127,6 +132,40 @@ def create_app(
         model_version: str
         labels: list[str]
 
+    class ExplainRequest(Movie):
+        top: int | None = Field(
+            None, ge=1, le=MAX_TOP, description=f"Words per genre (default {DEFAULT_TOP})."
+        )
+
+    class WordWeight(BaseModel):
+        word: str
+        weight: float = Field(
+            description="How much the genre's score falls when every occurrence of the word is "
+            "removed from the title and the description (negative: it rises)."
+        )
+
+    class Explained(BaseModel):
+        scores: dict[str, float]
+        genre: str
+        genres: list[str]
+        explanations: dict[str, list[WordWeight]]
+        model_version: str
+
+    class ModelCard(BaseModel):
+        version: str
+        created_at: str
+        recipe: str
+        spacy_version: str
+        labels: list[str]
+        thresholds: dict[str, float]
+        text_fields: str
+        data_sha256: str
+        split_sizes: dict[str, int]
+        test_metrics: dict[str, Any]
+
+    card = ModelCard(**model_card(classifier.manifest))
+    demo_page = DEMO_PAGE.read_text(encoding="utf-8")
+
     app = FastAPI(
         title="movie-genre",
         summary="Scores a movie's genres from its title and description.",
@@ -141,12 +180,21 @@ def create_app(
         app.add_middleware(RequestTelemetry, observer=observer)
     app.add_middleware(JsonBodies)
 
-    def score(request: Request, route: str, movies: list[tuple[str, str]]) -> list[Prediction]:
+    def observed(
+        request: Request,
+        route: str,
+        movies: list[tuple[str, str]],
+        run: Callable[[], list[Prediction]],
+    ) -> list[Prediction]:
+        """Run the model (traced), then tell the request's log line what it scored."""
         with observer.scoring(route) if observer else nullcontext():
-            predictions = classifier.predict(movies)
+            predictions = run()
         if observer:
             observer.record_scoring(request, movies, predictions)
         return predictions
+
+    def score(request: Request, route: str, movies: list[tuple[str, str]]) -> list[Prediction]:
+        return observed(request, route, movies, lambda: classifier.predict(movies))
 
     # `async def` routes score on the event loop: a Lambda container serves one request at a
     # time, and handing the work to FastAPI's thread pool cost more than the model's own time.
@@ -169,8 +217,51 @@ def create_app(
             ],
         )
 
+    @app.post(
+        "/explain",
+        summary="Score one movie and say which words drove each genre's score",
+        responses=BODY_ERRORS,
+    )
+    async def explain_genres(
+        body: ExplainRequest,
+        request: Request,
+        response: Response,
+        top: Annotated[
+            int | None, Query(ge=1, le=MAX_TOP, description="Words per genre, if not in the body.")
+        ] = None,
+    ) -> Explained:
+        response.headers[VERSION_HEADER] = classifier.version
+        explanations = []
+
+        def run() -> list[Prediction]:
+            found = explain(
+                classifier, body.title, body.description, body.top or top or DEFAULT_TOP
+            )
+            explanations.append(found)
+            return [found.prediction]
+
+        (prediction,) = observed(request, "/explain", [(body.title, body.description)], run)
+        return Explained(
+            scores=prediction.scores,
+            genre=prediction.top_genre,
+            genres=prediction.genres,
+            explanations={
+                genre: [WordWeight(word=w.word, weight=w.weight) for w in words]
+                for genre, words in explanations[0].words.items()
+            },
+            model_version=classifier.version,
+        )
+
     @app.get("/health", summary="Model loaded, its version and labels")
     async def health() -> Health:
         return Health(status="ok", model_version=classifier.version, labels=classifier.labels)
+
+    @app.get("/model", summary="The model card: what the model is and how well it does")
+    async def model() -> ModelCard:
+        return card
+
+    @app.get("/", summary="A page to try the model in a browser", response_class=HTMLResponse)
+    async def demo() -> HTMLResponse:
+        return HTMLResponse(demo_page)
 
     return app

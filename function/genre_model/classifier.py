@@ -13,6 +13,7 @@ from genre_model.text import compose_text
 
 if TYPE_CHECKING:
     from spacy.language import Language
+    from spacy.tokens import Doc
 
 # How far a golden score may move: float noise between machines, far below any real change.
 GOLDEN_TOLERANCE = 1e-4
@@ -131,6 +132,10 @@ class GenreClassifier:
         fields = self.manifest.text_fields
         texts = (compose_text(title, description, fields) for title, description in movies)
         return [self.decide(scores) for scores in self.score_texts(texts, batch_size)]
+
+    def tokenize(self, text: str) -> Doc:
+        """The model's own tokens for text (no component runs)."""
+        return self._nlp.make_doc(text)
 
     def check_golden(self, tolerance: float = GOLDEN_TOLERANCE) -> int | None:
         """Score the golden set and raise ModelError if any score moved by more than tolerance.

@@ -17,6 +17,7 @@ import pytest
 import requests
 
 from genre_model import GenreClassifier
+from tests.helpers.browser import browser_page, classify_in_page
 from tests.helpers.data import OTHELLO, REPO
 from tests.helpers.servers import background_server, free_port, wait_until
 
@@ -291,3 +292,25 @@ def test_schemathesis_finds_no_failure_under_sam_local(api: str, tmp_path: Path)
         timeout=900,
     )
     assert result.returncode == 0, result.stdout[-4000:]
+
+
+def test_explain_and_the_model_card(api: str) -> None:
+    explained = requests.post(f"{api}/explain?top=4", json=OTHELLO, timeout=30)
+    assert explained.status_code == 200
+    body = explained.json()
+    assert body["genre"] == max(body["scores"], key=body["scores"].get)
+    assert all(0 < len(words) <= 4 for words in body["explanations"].values())
+    card = requests.get(f"{api}/model", timeout=30).json()
+    assert card["version"] == body["model_version"] == explained.headers["X-Model-Version"]
+    assert 0 < card["test_metrics"]["tuned"]["micro_f1"] < 1
+
+
+def test_the_demo_page_classifies_in_a_real_browser(api: str) -> None:
+    with browser_page() as (page, errors):
+        classify_in_page(page, f"{api}/", OTHELLO["title"], OTHELLO["description"])
+        page.wait_for_selector("#result:not([hidden])", timeout=60_000)
+        assert page.locator("#bars li").count() == len(
+            requests.get(f"{api}/model").json()["labels"]
+        )
+        assert page.locator("#highlighted mark").count() >= 1
+        assert errors == []

@@ -91,3 +91,32 @@ def test_a_refused_request_shows_the_servers_message(server: str) -> None:
     assert result.returncode == 6
     assert "HTTP 422" in result.stderr and "title" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("mode", ["embedded", "http"])
+def test_explain_gives_the_same_words_in_every_mode(server: str, mode: str) -> None:
+    where = ["--endpoint", server] if mode == "http" else []
+    movie = ["--title", "Othello", "--description", "The evil Iago pretends to be a friend."]
+    as_json = classify(*where, *movie, "--explain", "3", "--json")
+    assert as_json.returncode == 0, as_json.stderr
+    answer = json.loads(as_json.stdout)
+    assert set(answer["explanations"]) == set(answer["scores"])
+    for words in answer["explanations"].values():
+        assert 0 < len(words) <= 3
+        assert all(
+            word["word"] in "Othello The evil Iago pretends to be a friend" for word in words
+        )
+    human = classify(*where, *movie, "--explain")
+    assert human.returncode == 0, human.stderr
+    lines = human.stdout.splitlines()
+    assert "Why (words that push each genre up +, or down -):" in lines
+    top_genre = answer["genre"]
+    (line,) = [line for line in lines if line.startswith(f"  {top_genre} (")]
+    first_word = answer["explanations"][top_genre][0]
+    assert f"{first_word['word']} {first_word['weight']:+.3f}" in line
+
+
+def test_explain_is_for_one_movie(catalogue: Path, tmp_path: Path) -> None:
+    result = classify("--file", str(catalogue), "--output", str(tmp_path / "o.jsonl"), "--explain")
+    assert result.returncode == 2
+    assert "--explain is for one movie" in result.stderr

@@ -19,13 +19,14 @@ from packaging.requirements import Requirement
 from tests.helpers.data import REPO
 
 LOCK = REPO / "layers" / "runtime" / "requirements.lock"
+ONNX_LOCK = REPO / "layers" / "runtime" / "requirements-onnx.lock"
 PIN = re.compile(r"^(?P<name>[A-Za-z0-9_.\-]+)==(?P<version>[^\s;\\]+)(?: ; (?P<marker>[^\\]+))?")
 
 
-def lock_pins() -> dict[str, str]:
+def lock_pins(lock: Path = LOCK) -> dict[str, str]:
     """Lock entries that apply to this Python: normalized name -> version."""
     pins = {}
-    lines = LOCK.read_text().splitlines()
+    lines = lock.read_text().splitlines()
     for number, line in enumerate(lines):
         match = PIN.match(line)
         if match is None:
@@ -50,12 +51,16 @@ def test_sam_validate_lint_passes() -> None:
     assert "is a valid SAM Template" in result.stdout
 
 
-def test_the_lock_holds_the_function_extras_pins() -> None:
+@pytest.mark.parametrize(
+    ("lock", "extras_in_it"),
+    [(LOCK, ("function", "model")), (ONNX_LOCK, ("function", "model", "onnx"))],
+)
+def test_a_lock_holds_its_extras_pins(lock: Path, extras_in_it: tuple[str, ...]) -> None:
     extras = tomllib.loads((REPO / "pyproject.toml").read_text())["project"][
         "optional-dependencies"
     ]
-    pins = lock_pins()
-    for line in extras["function"] + extras["model"]:
+    pins = lock_pins(lock)
+    for line in [line for extra in extras_in_it for line in extras[extra]]:
         requirement = Requirement(line)
         if requirement.name == "movie-genre":
             continue
@@ -64,10 +69,11 @@ def test_the_lock_holds_the_function_extras_pins() -> None:
         assert pins[canonical(requirement.name)] == specifier.version, line
 
 
-def test_the_tests_run_the_versions_the_image_installs() -> None:
+@pytest.mark.parametrize("lock", [LOCK, ONNX_LOCK])
+def test_the_tests_run_the_versions_the_image_installs(lock: Path) -> None:
     """Every locked package is installed here at the locked version: what is tested ships."""
     differ = {}
-    for name, version in lock_pins().items():
+    for name, version in lock_pins(lock).items():
         try:
             installed = importlib.metadata.version(name)
         except importlib.metadata.PackageNotFoundError:

@@ -147,3 +147,44 @@ def test_a_missing_input_is_one_line_naming_it(
     assert missing.format(**values) in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1, result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_evaluate_writes_the_model_card_and_package_ships_it(trained: dict[str, Path]) -> None:
+    card = (trained["eval"] / "MODEL_CARD.md").read_text()
+    metrics = json.loads((trained["eval"] / "metrics.json").read_text())
+    tuned = metrics["models"]["spacy"]["test"]["tuned"]
+    for section in ("## What it does", "## Data", "## How well it does", "## Limitations"):
+        assert section in card
+    assert (
+        f"| tuned on validation | {tuned['micro']['f1']:.3f} | {tuned['macro']['f1']:.3f} |" in card
+    )
+    assert metrics["data_sha256"] in card
+    assert (trained["artifact"] / "MODEL_CARD.md").read_text() == card
+    assert "MODEL_CARD.md" in Manifest.read(trained["artifact"]).files
+
+
+def test_test_figures_by_release_period_cover_every_dated_test_movie(
+    trained: dict[str, Path],
+) -> None:
+    metrics = json.loads((trained["eval"] / "metrics.json").read_text())
+    periods = metrics["by_period"]
+    assert sum(period["movies"] for period in periods) == metrics["split_sizes"]["test"]
+    for period in periods:
+        assert set(period["micro_f1_tuned"]) == {"spacy", "tfidf_logreg"}
+    assert "## Newer films" in (trained["eval"] / "MODEL_CARD.md").read_text()
+
+
+def test_evaluate_reports_another_model_beside_it(trained: dict[str, Path], tmp_path: Path) -> None:
+    from genre_training.evaluate import evaluate
+
+    results = evaluate(
+        trained["model"],
+        trained["corpus"],
+        tmp_path,
+        compare={"same, packaged": trained["artifact"]},
+    )
+    ours, other = results["models"]["spacy"], results["models"]["same, packaged"]
+    assert other["test"]["tuned"]["micro"]["f1"] == pytest.approx(
+        ours["test"]["tuned"]["micro"]["f1"]
+    )
+    assert "| same, packaged | test |" in (tmp_path / "report.md").read_text()

@@ -13,6 +13,7 @@ from genre_model.text import TEXT_FIELDS
 from genre_training.data import DEFAULT_DATA, DEFAULT_MIN_GENRE_COUNT
 from genre_training.errors import StepError
 from genre_training.location import DEFAULT_PREFIX, S3Location
+from genre_training.results import headline
 
 Command = TypeVar("Command", bound=Callable[..., Any])
 # What `publish` takes when given nothing: the last `make train`, else the shipped default model.
@@ -153,18 +154,35 @@ def fine_tune_command(config: Path, corpus_dir: Path, out_dir: Path) -> None:
     default=None,
     help="JSON table of variants tried (bench/model_variants.py) to include.",
 )
+@click.option(
+    "--compare",
+    multiple=True,
+    metavar="NAME=DIR",
+    help="Another trained model (artifact or pipeline) to report beside this one; repeatable.",
+)
 def evaluate_command(
-    model_dir: Path, corpus_dir: Path, out_dir: Path, variants: Path | None
+    model_dir: Path,
+    corpus_dir: Path,
+    out_dir: Path,
+    variants: Path | None,
+    compare: tuple[str, ...],
 ) -> None:
-    """Tune thresholds on dev; report spaCy and the TF-IDF baseline on dev and test."""
+    """Tune thresholds on dev; report the model, the TF-IDF baseline (and any --compare) on dev
+    and test; write the model card."""
     from genre_training.evaluate import evaluate
-    from genre_training.results import BASELINE_MODEL, SPACY_MODEL, headline
+    from genre_training.model_card import CARD_FILE
 
-    results = evaluate(model_dir, corpus_dir, out_dir, variants)
-    for model in (SPACY_MODEL, BASELINE_MODEL):
+    others = {}
+    for item in compare:
+        name, separator, directory = item.partition("=")
+        if not separator or not name or not directory:
+            raise click.BadParameter(f"{item!r} is not NAME=DIR", param_hint="'--compare'")
+        others[name] = Path(directory)
+    results = evaluate(model_dir, corpus_dir, out_dir, variants, others)
+    for model in results["models"]:
         figures = ", ".join(f"{k} {v:.4f}" for k, v in headline(results, model).items())
         click.echo(f"{model}: {figures}")
-    click.echo(f"wrote {out_dir}/metrics.json, report.md, pr_curves.png")
+    click.echo(f"wrote {out_dir}/metrics.json, report.md, pr_curves.png, {CARD_FILE}")
 
 
 @main.command("package")

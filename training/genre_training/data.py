@@ -75,6 +75,7 @@ def read_movies(
     frame = pd.DataFrame(
         {
             "id": frame["id"] if "id" in frame.columns else frame.index.astype(str),
+            "year": release_years(frame),
             "title": frame["title"].str.strip(),
             "description": frame[description_column].str.strip(),
             "genres": frame["genres"].map(parse_genre_names),
@@ -106,6 +107,17 @@ def read_movies(
         raise DataError(f"no usable rows in {path}")
     report.label_counts = {label: int(counts[label]) for label in labels}
     return frame, labels, report
+
+
+def release_years(frame: pd.DataFrame) -> pd.Series:
+    """The release year as text ("" when unknown): the `year` column, else `release_date`'s."""
+    if "year" in frame.columns:
+        years = pd.to_numeric(frame["year"], errors="coerce")
+    elif "release_date" in frame.columns:
+        years = pd.to_datetime(frame["release_date"], errors="coerce", format="mixed").dt.year
+    else:
+        return pd.Series([""] * len(frame), index=frame.index)
+    return years.map(lambda year: "" if pd.isna(year) else str(int(year)))
 
 
 @dataclass(frozen=True)

@@ -27,6 +27,7 @@ from genre_training.metrics import (
     score_matrix,
     tune_thresholds,
 )
+from genre_training.model_card import CARD_FILE, render_model_card
 from genre_training.prepare import PREPARE_REPORT, read_jsonl
 from genre_training.results import (
     BASELINE_MODEL,
@@ -34,6 +35,7 @@ from genre_training.results import (
     SPACY_MODEL,
     EvaluationResults,
     ModelResults,
+    PeriodFigures,
 )
 
 matplotlib.use("Agg")  # files only: no display on build machines
@@ -41,11 +43,23 @@ import matplotlib.pyplot as plt
 
 REPORT_FILE = "report.md"
 CURVES_FILE = "pr_curves.png"
+# Release periods for the by-period figures: the newest films are the ones a catalogue adds.
+PERIODS = (
+    ("before 1980", 0, 1979),
+    ("1980-1999", 1980, 1999),
+    ("2000-2009", 2000, 2009),
+    ("2010 and later", 2010, 9999),
+)
 
 
 def evaluate(
-    model_dir: Path, corpus_dir: Path, out_dir: Path, variants: Path | None = None
+    model_dir: Path,
+    corpus_dir: Path,
+    out_dir: Path,
+    variants: Path | None = None,
+    compare: dict[str, Path] | None = None,
 ) -> EvaluationResults:
+    """compare: other trained models (artifact or pipeline directories) to report beside it."""
     prepared = read_prepared(corpus_dir)
     labels: list[str] = prepared["labels"]
     texts, truth = {}, {}
@@ -60,6 +74,11 @@ def evaluate(
         texts["train"], truth["train"], texts["dev"], texts["test"]
     )
     scores[BASELINE_MODEL] = {"dev": dev_scores, "test": test_scores}
+    for other, directory in (compare or {}).items():
+        other_nlp = load_trained(pipeline_of(directory))
+        scores[other] = {
+            name: score_pipeline(other_nlp, labels, texts[name]) for name in ("dev", "test")
+        }
 
     models: dict[str, ModelResults] = {}
     for model, by_split in scores.items():
@@ -79,12 +98,47 @@ def evaluate(
     }
     if variants is not None and variants.is_file():
         results["variants"] = json.loads(variants.read_text(encoding="utf-8"))
+    years = [row.get("year", "") for row in read_jsonl(corpus_dir / "test.jsonl")]
+    if any(years):
+        results["by_period"] = by_period(years, truth["test"], scores, models, labels)
 
     out_dir.mkdir(parents=True, exist_ok=True)
     (out_dir / METRICS_FILE).write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
     plot_pr_curves(truth["test"], scores, results, labels, out_dir / CURVES_FILE)
     (out_dir / REPORT_FILE).write_text(render_report(results), encoding="utf-8")
+    (out_dir / CARD_FILE).write_text(render_model_card(results), encoding="utf-8")
     return results
+
+
+def pipeline_of(directory: Path) -> Path:
+    """A packaged artifact's pipeline/, or the directory itself when it is a pipeline."""
+    return directory / "pipeline" if (directory / "pipeline").is_dir() else directory
+
+
+def by_period(
+    years: list[str],
+    truth: np.ndarray,
+    scores: dict[str, dict[str, np.ndarray]],
+    models: dict[str, ModelResults],
+    labels: list[str],
+) -> list[PeriodFigures]:
+    """Test micro F1 (tuned thresholds) of every model by release period: newer films too."""
+    known = np.array([year.isdigit() for year in years])
+    numeric = np.array([int(year) if year.isdigit() else 0 for year in years])
+    figures: list[PeriodFigures] = []
+    for name, start, end in PERIODS:
+        rows = known & (numeric >= start) & (numeric <= end)
+        if not rows.any():
+            continue
+        micro = {}
+        for model, by_split in scores.items():
+            thresholds = models[model]["tuned_thresholds"]
+            predicted = apply_thresholds(by_split["test"][rows], labels, thresholds)
+            micro[model] = classification_report(
+                truth[rows], predicted, by_split["test"][rows], labels
+            )["micro"]["f1"]
+        figures.append({"period": name, "movies": int(rows.sum()), "micro_f1_tuned": micro})
+    return figures
 
 
 def read_prepared(corpus_dir: Path) -> dict:
@@ -217,5 +271,17 @@ def render_report(results: EvaluationResults) -> str:
                 f"| {variant['dev_micro_f1_tuned']:.3f} | {variant['dev_macro_f1_tuned']:.3f} "
                 f"| {variant['train_minutes']:.1f} |"
             )
+    if "by_period" in results:
+        models = list(results["models"])
+        lines += [
+            "",
+            "## Test micro F1 (tuned) by release period",
+            "",
+            "| period | movies | " + " | ".join(models) + " |",
+            "|---|---|" + "---|" * len(models),
+        ]
+        for period in results["by_period"]:
+            figures = " | ".join(f"{period['micro_f1_tuned'][m]:.3f}" for m in models)
+            lines.append(f"| {period['period']} | {period['movies']} | {figures} |")
     lines += ["", f"![precision-recall curves]({CURVES_FILE})", ""]
     return "\n".join(lines)

@@ -1,7 +1,8 @@
 """Step 4: a trained pipeline + its evaluation -> artifact directory and one .tar.gz archive.
 
 The artifact holds pipeline/, golden.json (test-split movies with the scores this pipeline gave
-them, for the serving side's init check) and manifest.json, which hashes every other file.
+them, for the serving side's init check), MODEL_CARD.md, and manifest.json, which hashes every
+other file.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from genre_model.manifest import ARCHIVE_NAME, GOLDEN_NAME, PIPELINE_DIR, Manife
 from genre_model.text import TextFields, compose_text
 from genre_training.archive import write_archive
 from genre_training.errors import StepError, require_file
+from genre_training.model_card import CARD_FILE
 from genre_training.prepare import read_jsonl
 from genre_training.results import SPACY_MODEL, headline, read_results
 
@@ -36,6 +38,7 @@ def package(
     if artifact_dir.exists():
         shutil.rmtree(artifact_dir)
     shutil.copytree(model_dir, artifact_dir / PIPELINE_DIR)
+    shutil.copy(require_file(eval_dir / CARD_FILE, "movie-genre-train evaluate"), artifact_dir)
     write_golden(artifact_dir, results["labels"], results["text_fields"], test_split)
     files = hash_tree(artifact_dir)
     content_id = hashlib.sha256(json.dumps(files, sort_keys=True).encode()).hexdigest()[:8]

