@@ -14,6 +14,9 @@ a warm Lambda takes, without the network.
   init timed apart (imports, sha256 check, model load, golden check, app, first answer).
 - warm: /genre through the handler over the model's own predict for the same movie (target:
   2.5x at most), with and without observability (target: +0.3 ms at most).
+- /explain: p50 for real overviews (target: 20 ms), and for a description at the maximum length.
+- --compare DIR (a second model, e.g. the minilm recipe's build/artifact): the same figures for
+  it, measured in the same run, and its ratios to the first model.
 """
 
 from __future__ import annotations
@@ -34,13 +37,22 @@ from typing import Any
 from genre_model.locations import MODEL_DIR_ENV, default_model_dir
 from genre_training.data import DEFAULT_DATA
 
+# As in the function image, which has no PyTorch: thinc imports it whenever it is installed (the
+# dev venv has it for the minilm recipe's training), which would add seconds and 200 MB. Each
+# fresh process starts with this, and main() does the same before anything imports spaCy.
+NO_TORCH = "import sys; sys.modules['torch'] = None\n"
+
 REPO = Path(__file__).resolve().parents[1]
 EVENT = REPO / "events" / "http_api_genre.json"
-CONTEXT = (
-    "type('Context', (), {'aws_request_id': 'bench', 'function_name': 'bench', "
-    "'memory_limit_in_mb': 1024, 'invoked_function_arn': 'arn:aws:lambda:::function:bench', "
-    "'function_version': '$LATEST'})()"
-)
+# What Lambda passes as context, as far as Powertools reads it; the fresh processes build it too.
+CONTEXT_FIELDS = {
+    "aws_request_id": "bench",
+    "function_name": "bench",
+    "memory_limit_in_mb": 1024,
+    "invoked_function_arn": "arn:aws:lambda:::function:bench",
+    "function_version": "$LATEST",
+}
+CONTEXT = f"type('Context', (), {CONTEXT_FIELDS!r})()"
 
 # Each runs in a fresh interpreter and prints one JSON line; wall time is measured outside too.
 BARE_SPACY = "import spacy"
@@ -103,7 +115,7 @@ def run_fresh(code: str, model_dir: Path) -> tuple[float, dict[str, float]]:
     env = {MODEL_DIR_ENV: str(model_dir), "PATH": "/usr/bin:/bin", "POWERTOOLS_TRACE_DISABLED": "1"}
     started = time.perf_counter()
     done = subprocess.run(
-        [sys.executable, "-c", code, EVENT.read_text()],
+        [sys.executable, "-c", NO_TORCH + code, EVENT.read_text()],
         env=env,
         capture_output=True,
         text=True,
@@ -181,7 +193,7 @@ def warm(model_dir: Path, requests: int, batch: int, rounds: int) -> dict[str, f
     settings = Settings(model_dir=model_dir)
     observed = build_handler(settings, classifier)
     bare = build_handler(settings, classifier, observe=False)
-    context = type("Context", (), {"aws_request_id": "bench", "function_name": "bench"})()
+    context = type("Context", (), CONTEXT_FIELDS)()
     event = json.loads(EVENT.read_text())
     movie = json.loads(base64.b64decode(event["body"]))
     pair = [(movie["title"], movie["description"])]
@@ -223,6 +235,35 @@ def warm(model_dir: Path, requests: int, batch: int, rounds: int) -> dict[str, f
     }
 
 
+def explain_latency(model_dir: Path, movies: int, repeats: int) -> dict[str, float]:
+    from genre_model import GenreClassifier
+    from genre_model.explanations import explain
+
+    classifier = GenreClassifier.load(model_dir)
+    sample = real_movies(movies)
+    typical = []
+    for _ in range(repeats):
+        for movie in sample:
+            started = time.perf_counter()
+            explain(classifier, movie["title"], movie["description"])
+            typical.append((time.perf_counter() - started) * 1000)
+    # A real description, repeated up to the API's 5,000 characters.
+    longest = max(sample, key=lambda m: len(m["description"]))["description"]
+    maximum = (longest + " ") * (5000 // (len(longest) + 1))
+    long_ms = []
+    for _ in range(max(3, repeats)):
+        started = time.perf_counter()
+        explain(classifier, "A title", maximum)
+        long_ms.append((time.perf_counter() - started) * 1000)
+    chars = statistics.median(len(m["description"]) for m in sample)
+    return {
+        "explain_p50_ms": statistics.median(typical),
+        "typical_chars": chars,
+        "explain_max_ms": statistics.median(long_ms),
+        "max_chars": len(maximum),
+    }
+
+
 def image_size_mb(image: str) -> float | None:
     try:
         output = subprocess.run(
@@ -236,16 +277,9 @@ def image_size_mb(image: str) -> float | None:
     return int(output) / 1e6
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--model-dir", type=Path, default=default_model_dir())
-    parser.add_argument("--runs", type=int, default=9, help="fresh processes per variant")
-    parser.add_argument("--requests", type=int, default=2000, help="warm /genre requests")
-    parser.add_argument("--batch", type=int, default=256)
-    parser.add_argument("--rounds", type=int, default=15, help="batches timed")
-    args = parser.parse_args()
-
-    cold = cold_starts(args.model_dir, args.runs)
+def report(name: str, model_dir: Path, args: argparse.Namespace) -> dict[str, float]:
+    cold = cold_starts(model_dir, args.runs)
+    print(f"== {name}: {model_dir}")
     print(
         f"cold start (median of {args.runs} fresh processes each): `import spacy` "
         f"{cold['bare_spacy_s']:.3f} s; import genre_api.handler + first /genre "
@@ -259,7 +293,7 @@ def main() -> None:
         f"{cold['golden_s'] * 1000:.1f} ms, app {cold['app_s']:.3f} s, first answer "
         f"{cold['first_answer_s'] * 1000:.1f} ms; peak RSS {cold['peak_rss_mb']:.0f} MB"
     )
-    figures = warm(args.model_dir, args.requests, args.batch, args.rounds)
+    figures = warm(model_dir, args.requests, args.batch, args.rounds)
     print(
         f"warm /genre through Mangum+FastAPI ({args.requests} requests): "
         f"p50 {figures['genre_p50_ms']:.3f} ms, p99 {figures['genre_p99_ms']:.3f} ms; the "
@@ -276,11 +310,47 @@ def main() -> None:
         f"{figures['predict_movies_per_s']:.0f} movies/s "
         f"= {figures['genres_movies_per_s'] / figures['predict_movies_per_s']:.0%}"
     )
-    size = image_size_mb("genrefunction:latest")
+    explained = explain_latency(model_dir, args.explain_movies, args.explain_repeats)
     print(
-        "function image genrefunction:latest: "
-        + (f"{size:.0f} MB" if size else "not built here (make layers-offline build)")
+        f"/explain (in-process): p50 {explained['explain_p50_ms']:.1f} ms for real overviews "
+        f"(median {explained['typical_chars']:.0f} characters; target 20 ms); "
+        f"{explained['explain_max_ms']:.1f} ms for a {explained['max_chars']}-character "
+        "description"
     )
+    return {**cold, **figures, **explained}
+
+
+def main() -> None:
+    sys.modules["torch"] = None  # type: ignore[assignment]  # see NO_TORCH
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--model-dir", type=Path, default=default_model_dir())
+    parser.add_argument("--compare", type=Path, default=None, help="a second model artifact")
+    parser.add_argument("--runs", type=int, default=9, help="fresh processes per variant")
+    parser.add_argument("--requests", type=int, default=2000, help="warm /genre requests")
+    parser.add_argument("--batch", type=int, default=256)
+    parser.add_argument("--rounds", type=int, default=15, help="batches timed")
+    parser.add_argument("--explain-movies", type=int, default=100)
+    parser.add_argument("--explain-repeats", type=int, default=3)
+    args = parser.parse_args()
+
+    first = report("model", args.model_dir, args)
+    if args.compare is not None:
+        other = report("compared", args.compare, args)
+        print(
+            f"== compared / model, same run: warm /genre p50 "
+            f"{other['genre_p50_ms'] / first['genre_p50_ms']:.1f}x (target 25x at most); "
+            "/genres throughput "
+            f"{other['genres_movies_per_s'] / first['genres_movies_per_s']:.2f}x; "
+            f"cold start {other['handler_s'] / first['handler_s']:.2f}x; peak RSS "
+            f"{other['peak_rss_mb'] / first['peak_rss_mb']:.1f}x; /explain p50 "
+            f"{other['explain_p50_ms'] / first['explain_p50_ms']:.1f}x"
+        )
+    for image in ("genrefunction:latest", "genrefunction:minilm"):
+        size = image_size_mb(image)
+        print(
+            f"function image {image}: "
+            + (f"{size:.0f} MB" if size else "not built here (make layers-offline build, make e2e)")
+        )
 
 
 if __name__ == "__main__":

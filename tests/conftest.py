@@ -11,6 +11,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from genre_model import GenreClassifier
 from tests.helpers.data import OFFLINE_CONFIG, ORIGINAL_SAMPLE, train_tiny, write_csv
 
 # Variables that would change what the code under test does: an exported endpoint would send
@@ -69,6 +70,12 @@ def trained(small_csv: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[s
         "artifact": root / "artifact",
         "archive": root / "model.tar.gz",
     }
+
+
+@pytest.fixture(scope="session")
+def classifier(trained: dict[str, Path]) -> GenreClassifier:
+    """The small trained model, loaded once for every test that only reads it."""
+    return GenreClassifier.load(trained["artifact"])
 
 
 @pytest.fixture

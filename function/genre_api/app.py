@@ -12,7 +12,7 @@ from fastapi import FastAPI, Query, Request, Response
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from genre_api.settings import Settings
@@ -55,6 +55,13 @@ ECMA_WHITESPACE = (
 def not_blank(value: str) -> str:
     if not value.strip(ECMA_WHITESPACE):
         raise ValueError("must contain a non-whitespace character")
+    return value
+
+
+def whole_number(value: Any) -> Any:
+    """JSON Schema's integers include 12.0; strict validation would refuse it (but no "12")."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
     return value
 
 
@@ -133,7 +140,7 @@ def create_app(
         labels: list[str]
 
     class ExplainRequest(Movie):
-        top: int | None = Field(
+        top: Annotated[int | None, BeforeValidator(whole_number)] = Field(
             None, ge=1, le=MAX_TOP, description=f"Words per genre (default {DEFAULT_TOP})."
         )
 

@@ -1,13 +1,9 @@
-"""The function image under `sam local start-api`, over real HTTP.
-
-Starts the Docker engine if none answers, builds the Lambda-compatible Debian base and the runtime
-layer (layers/), runs `sam build` and `sam local start-api`, and cleans up what it started.
-"""
+"""The function image (the model it bundles: pulled, else the default) under
+`sam local start-api`, over real HTTP (see tests/helpers/sam.py)."""
 
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -19,55 +15,12 @@ import requests
 from genre_model import GenreClassifier
 from tests.helpers.browser import browser_page, classify_in_page
 from tests.helpers.data import OTHELLO, REPO
-from tests.helpers.servers import background_server, free_port, wait_until
+from tests.helpers.sam import build_runtime, docker_engine, sam_local_api
+from tests.helpers.servers import wait_until
 
 pytestmark = pytest.mark.e2e
 
-BASE_IMAGE = "movie-genre/debian-lambda-base:bookworm"
-RUNTIME_IMAGE = "movie-genre/runtime:latest"
 BIN = Path(sys.executable).parent
-
-
-def docker_answers() -> bool:
-    return subprocess.run(["docker", "info"], capture_output=True).returncode == 0
-
-
-@pytest.fixture(scope="module")
-def docker_engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
-    if docker_answers():
-        yield
-        return
-    dockerd = shutil.which("dockerd")
-    if dockerd is None:
-        pytest.fail("no Docker engine: apt-get install docker.io (see .ci/run)")
-    log = (tmp_path_factory.mktemp("dockerd") / "dockerd.log").open("w")
-    engine = subprocess.Popen([dockerd], stdout=log, stderr=subprocess.STDOUT)
-    try:
-        wait_until(docker_answers, 60, "dockerd")
-        yield
-    finally:
-        engine.terminate()
-        engine.wait(timeout=30)
-
-
-@pytest.fixture(scope="module")
-def runtime_image(docker_engine: None) -> str:
-    subprocess.run([str(REPO / "layers/debian-base/build.sh"), BASE_IMAGE], check=True)
-    subprocess.run(
-        [
-            "docker",
-            "build",
-            "-q",
-            "-t",
-            RUNTIME_IMAGE,
-            "--build-arg",
-            f"BASE_IMAGE={BASE_IMAGE}",
-            str(REPO / "layers/runtime"),
-        ],
-        check=True,
-        capture_output=True,
-    )
-    return RUNTIME_IMAGE
 
 
 @pytest.fixture(scope="module")
@@ -77,58 +30,14 @@ def sam_log(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def api(
-    runtime_image: str, sam_log: Path, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[str]:
-    build_dir = tmp_path_factory.mktemp("sam-build")
-    subprocess.run(
-        [
-            str(BIN / "sam"),
-            "build",
-            "GenreFunction",  # the pre-traffic hook is not served locally (and wants python3.12)
-            "--template-file",
-            str(REPO / "template.yaml"),
-            "--build-dir",
-            str(build_dir),
-            "--no-cached",
-        ],
-        cwd=REPO,
-        check=True,
-        capture_output=True,
-    )
-    port = free_port()
-    command = [
-        str(BIN / "sam"),
-        "local",
-        "start-api",
-        "--template-file",
-        str(build_dir / "template.yaml"),
-        "--port",
-        str(port),
-        "--warm-containers",
-        # EAGER would also start the pre-traffic hook: a zip runtime, whose image needs a registry
-        "LAZY",
-    ]
-
-    def healthy() -> bool:
-        try:
-            return requests.get(f"http://127.0.0.1:{port}/health", timeout=5).status_code == 200
-        except requests.RequestException:
-            return False
-
-    log = sam_log
-    try:
-        with background_server(command, port, ready=healthy, seconds=180, log=log) as url:
+def api(sam_log: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    root = tmp_path_factory.mktemp("sam")
+    with docker_engine(root / "dockerd.log"):
+        build_runtime("movie-genre/runtime:latest")
+        with sam_local_api(
+            REPO / "template.yaml", root / "build", sam_log, "genrefunction:latest"
+        ) as url:
             yield url
-    finally:
-        # Warm containers that sam did not stop on its way out.
-        leftovers = subprocess.run(
-            ["docker", "ps", "-q", "--filter", "ancestor=genrefunction:latest"],
-            capture_output=True,
-            text=True,
-        ).stdout.split()
-        if leftovers:
-            subprocess.run(["docker", "rm", "-f", *leftovers], capture_output=True)
 
 
 def test_genre_answers_the_original_shape_as_the_model_does_in_process(api: str) -> None:

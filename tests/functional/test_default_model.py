@@ -29,3 +29,12 @@ def test_the_cli_classifies_othello_as_drama_with_the_default_model() -> None:
     assert payload["genre"] == "Drama" == max(payload["scores"], key=payload["scores"].get)
     assert "Drama" in payload["genres"]
     assert payload["model_version"] == GenreClassifier.load(default_model_dir()).version
+
+
+def test_the_default_model_scores_its_golden_set_and_carries_its_card() -> None:
+    classifier = GenreClassifier.load(default_model_dir())
+    assert classifier.check_golden() == 32
+    card = (default_model_dir() / "MODEL_CARD.md").read_text()
+    assert (
+        f"| tuned on validation | {classifier.manifest.metrics['test_micro_f1_tuned']:.3f}" in card
+    )

@@ -7,16 +7,7 @@ from fastapi.testclient import TestClient
 from genre_api.app import VERSION_HEADER, create_app
 from genre_api.settings import Settings
 from genre_model import GenreClassifier
-
-OTHELLO = {
-    "title": "Othello",
-    "description": "The evil Iago pretends to be friend of Othello in order to manipulate him.",
-}
-
-
-@pytest.fixture(scope="module")
-def classifier(trained: dict[str, Path]) -> GenreClassifier:
-    return GenreClassifier.load(trained["artifact"])
+from tests.helpers.data import OTHELLO
 
 
 @pytest.fixture(scope="module")

@@ -9,16 +9,7 @@ from fastapi.testclient import TestClient
 from genre_api.app import VERSION_HEADER, create_app
 from genre_api.settings import Settings
 from genre_model import GenreClassifier, Manifest
-
-OTHELLO = {
-    "title": "Othello",
-    "description": "The evil Iago pretends to be friend of Othello in order to manipulate him.",
-}
-
-
-@pytest.fixture(scope="module")
-def classifier(trained: dict[str, Path]) -> GenreClassifier:
-    return GenreClassifier.load(trained["artifact"])
+from tests.helpers.data import OTHELLO
 
 
 @pytest.fixture(scope="module")
@@ -100,3 +91,10 @@ def test_the_demo_page_is_self_contained_and_uses_relative_urls(client: TestClie
     assert '<label for="description">Description</label>' in page
     for absolute in ('"/explain"', '"/model"', "http://", "https://", "<script src", "<link href"):
         assert absolute not in page
+
+
+@pytest.mark.parametrize(("top", "status"), [(3.0, 200), (3, 200), ("3", 422), (True, 422)])
+def test_top_is_a_json_integer_as_the_schema_says(
+    client: TestClient, top: object, status: int
+) -> None:
+    assert client.post("/explain", json={**OTHELLO, "top": top}).status_code == status

@@ -17,11 +17,6 @@ from tests.helpers.events import LambdaContext, body_of, load_event, with_body
 
 
 @pytest.fixture(scope="module")
-def classifier(trained: dict[str, Path]) -> GenreClassifier:
-    return GenreClassifier.load(trained["artifact"])
-
-
-@pytest.fixture(scope="module")
 def handler(trained: dict[str, Path], classifier: GenreClassifier) -> Handler:
     return build_handler(Settings(model_dir=trained["artifact"]), classifier)
 

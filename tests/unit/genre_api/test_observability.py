@@ -72,11 +72,6 @@ def output(capsys: pytest.CaptureFixture[str]) -> Iterator[Output]:
         handler.setStream(previous)
 
 
-@pytest.fixture(scope="module")
-def classifier(trained: dict[str, Path]) -> GenreClassifier:
-    return GenreClassifier.load(trained["artifact"])
-
-
 @pytest.fixture
 def handler(trained: dict[str, Path], classifier: GenreClassifier) -> Handler:
     return build_handler(Settings(model_dir=trained["artifact"]), classifier)

@@ -1,7 +1,5 @@
 """Leave-one-word-out explanations: faithful to the model, whatever its architecture."""
 
-from pathlib import Path
-
 import pytest
 
 from genre_model import GenreClassifier, compose_text
@@ -12,11 +10,6 @@ DESCRIPTION = (
     "The evil Iago pretends to be friend of Othello in order to manipulate him to serve his own "
     "end in the film version of this Shakespeare classic."
 )
-
-
-@pytest.fixture(scope="module")
-def classifier(trained: dict[str, Path]) -> GenreClassifier:
-    return GenreClassifier.load(trained["artifact"])
 
 
 def test_a_weight_is_what_removing_the_word_does_to_the_score(classifier: GenreClassifier) -> None:

@@ -101,5 +101,5 @@ def test_a_bag_of_words_ahead_of_it_is_blended_in(pipeline_dir: tuple[Path, np.n
 def test_a_pipeline_without_its_model_files_is_refused(tmp_path: Path) -> None:
     nlp = spacy.blank("en")
     nlp.add_pipe(FACTORY, name="textcat_multilabel", config={"labels": LABELS})
-    with pytest.raises(ValueError, match="no model.onnx"):
+    with pytest.raises(ValueError, match=r"no model\.onnx"):
         nlp.to_disk(tmp_path)

@@ -96,15 +96,18 @@ def clients(monkeypatch: pytest.MonkeyPatch) -> Iterator[Clients]:
         stubber.deactivate()
 
 
-@pytest.fixture(scope="module")
-def classifier(trained: dict[str, Path]) -> GenreClassifier:
-    return GenreClassifier.load(trained["artifact"])
-
-
 def real_answer(classifier: GenreClassifier, event: dict[str, Any]) -> dict[str, Any]:
     """What the function built from this artifact answers to the hook's event."""
     handler = build_handler(Settings(model_dir=Path(".")), classifier, observe=False)
     return handler(event, LambdaContext())
+
+
+def golden_movies(artifact: Path) -> tuple[dict[str, Any], list[dict[str, str]]]:
+    """The artifact's golden set, and its movies as the hook sends them."""
+    golden = json.loads((artifact / "golden.json").read_text())
+    return golden, [
+        {"title": m["title"], "description": m["description"]} for m in golden["movies"]
+    ]
 
 
 def run_hook(clients: Clients) -> dict[str, Any]:
@@ -118,13 +121,10 @@ def test_a_version_that_answers_as_trained_gets_traffic(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setenv("EXPECTED_MODEL_VERSION", classifier.version)
-    golden = (trained["artifact"] / "golden.json").read_bytes()
-    clients.golden(classifier.version, golden)
+    golden, movies = golden_movies(trained["artifact"])
+    clients.golden(classifier.version, json.dumps(golden).encode())
     sent: list[dict[str, Any]] = []
-    event = pretraffic.genres_event(
-        [{"title": m.title, "description": m.description} for m in classifier.golden or []]
-    )
-    clients.answer(real_answer(classifier, event), sent)
+    clients.answer(real_answer(classifier, pretraffic.genres_event(movies)), sent)
     clients.expect_status("Succeeded")
     assert run_hook(clients) == {"status": "Succeeded", "problems": []}
     (event_sent,) = sent
@@ -139,8 +139,7 @@ def test_a_version_that_scores_differently_is_refused(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setenv("EXPECTED_MODEL_VERSION", classifier.version)
-    golden = json.loads((trained["artifact"] / "golden.json").read_text())
-    movies = [{"title": m["title"], "description": m["description"]} for m in golden["movies"]]
+    golden, movies = golden_movies(trained["artifact"])
     answer = real_answer(classifier, pretraffic.genres_event(movies))
     golden["movies"][5]["scores"] = {k: 1 - v for k, v in golden["movies"][5]["scores"].items()}
     clients.golden(classifier.version, json.dumps(golden).encode())
@@ -158,9 +157,8 @@ def test_a_version_that_serves_another_model_is_refused(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setenv("EXPECTED_MODEL_VERSION", "20991231-000000-other")
-    golden = (trained["artifact"] / "golden.json").read_bytes()
-    clients.golden("20991231-000000-other", golden)
-    movies = [{"title": m.title, "description": m.description} for m in classifier.golden or []]
+    golden, movies = golden_movies(trained["artifact"])
+    clients.golden("20991231-000000-other", json.dumps(golden).encode())
     clients.answer(real_answer(classifier, pretraffic.genres_event(movies)), [])
     clients.expect_status("Failed")
     (problem,) = run_hook(clients)["problems"]
