@@ -35,7 +35,7 @@ from pathlib import Path
 from typing import Any
 
 from genre_model.locations import MODEL_DIR_ENV, default_model_dir
-from genre_training.data import DEFAULT_DATA
+from genre_training.corpus import DEFAULT_DATA
 
 # As in the function image, which has no PyTorch: thinc imports it whenever it is installed (the
 # dev venv has it for the minilm recipe's training), which would add seconds and 200 MB. Each

@@ -188,3 +188,18 @@ def test_evaluate_reports_another_model_beside_it(trained: dict[str, Path], tmp_
         ours["test"]["tuned"]["micro"]["f1"]
     )
     assert "| same, packaged | test |" in (tmp_path / "report.md").read_text()
+
+
+@pytest.mark.parametrize(
+    ("module", "absent"),
+    [
+        ("genre_training.cli", {"boto3", "botocore", "spacy", "pandas"}),
+        ("genre_training.package", {"boto3", "matplotlib", "sklearn"}),
+    ],
+)
+def test_steps_import_only_what_they_use(module: str, absent: set[str]) -> None:
+    """`prepare` needs no boto3; `package` no matplotlib or scikit-learn (evaluate's)."""
+    code = f"import sys, {module}; print(sorted(set({sorted(absent)!r}) & set(sys.modules)))"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[]"

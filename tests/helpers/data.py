@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from genre_training.data import DEFAULT_DATA, SHARED_DATA_DIR
+from genre_training.corpus import DEFAULT_DATA, SHARED_DATA_DIR
 
 REPO = Path(__file__).resolve().parents[2]
 MAIN_DATA = DEFAULT_DATA

@@ -10,7 +10,7 @@ import click
 
 from genre_model.manifest import ARCHIVE_NAME
 from genre_model.text import TEXT_FIELDS
-from genre_training.data import DEFAULT_DATA, DEFAULT_MIN_GENRE_COUNT
+from genre_training.corpus import DEFAULT_DATA, DEFAULT_MIN_GENRE_COUNT
 from genre_training.errors import StepError
 from genre_training.location import DEFAULT_PREFIX, S3Location
 from genre_training.results import headline

@@ -10,12 +10,9 @@ from pathlib import Path
 import pandas as pd
 from sklearn.model_selection import train_test_split
 
+from genre_training.corpus import DEFAULT_MIN_GENRE_COUNT
 from genre_training.errors import StepError
 
-# The data lives beside the repository (../shared), never inside it.
-SHARED_DATA_DIR = Path(__file__).resolve().parents[3] / "shared" / "data" / "movies"
-DEFAULT_DATA = SHARED_DATA_DIR / "movies_reconstructed.csv.gz"
-DEFAULT_MIN_GENRE_COUNT = 5000
 SPLIT_SEED = 42
 TEST_FRACTION = 0.2
 DEV_FRACTION = 0.1  # of what is left after the test split

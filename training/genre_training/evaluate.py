@@ -18,6 +18,7 @@ from genre_model import compose_text
 from genre_model.classifier import score_texts
 from genre_model.evaluation import Scores, ThresholdReports
 from genre_training.baseline import train_and_score_baseline
+from genre_training.corpus import PREPARE_REPORT, read_jsonl
 from genre_training.errors import StepError, require_file
 from genre_training.metrics import (
     DEFAULT_THRESHOLD,
@@ -28,7 +29,6 @@ from genre_training.metrics import (
     tune_thresholds,
 )
 from genre_training.model_card import CARD_FILE, render_model_card
-from genre_training.prepare import PREPARE_REPORT, read_jsonl
 from genre_training.results import (
     BASELINE_MODEL,
     METRICS_FILE,

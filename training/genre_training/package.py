@@ -19,9 +19,9 @@ from genre_model.classifier import score_texts
 from genre_model.manifest import ARCHIVE_NAME, GOLDEN_NAME, PIPELINE_DIR, Manifest, hash_tree
 from genre_model.text import TextFields, compose_text
 from genre_training.archive import write_archive
+from genre_training.corpus import read_jsonl
 from genre_training.errors import StepError, require_file
 from genre_training.model_card import CARD_FILE
-from genre_training.prepare import read_jsonl
 from genre_training.results import SPACY_MODEL, headline, read_results
 
 GOLDEN_MOVIES = 32

@@ -13,10 +13,8 @@ from spacy.tokens import DocBin
 from genre_model import compose_text
 from genre_model.manifest import sha256_file
 from genre_model.text import TextFields
+from genre_training.corpus import PREPARE_REPORT, SPLITS
 from genre_training.data import read_movies, split_movies
-
-PREPARE_REPORT = "prepare.json"
-SPLITS = ("train", "dev", "test")
 
 
 def prepare(
@@ -60,11 +58,6 @@ def write_jsonl(part: pd.DataFrame, path: Path) -> None:
                 "genres": row.genres,
             }
             stream.write(json.dumps(record, ensure_ascii=False) + "\n")
-
-
-def read_jsonl(path: Path) -> list[dict]:
-    with path.open(encoding="utf-8") as stream:
-        return [json.loads(line) for line in stream]
 
 
 def write_docbin(

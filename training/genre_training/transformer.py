@@ -29,9 +29,9 @@ from confection import Config
 
 from genre_model.onnx_textcat import FACTORY, MODEL_FILE, TOKENIZER_FILE
 from genre_model.text import compose_text
+from genre_training.corpus import PREPARE_REPORT, read_jsonl
 from genre_training.errors import StepError, require_file
 from genre_training.metrics import apply_thresholds, label_matrix, tune_thresholds
-from genre_training.prepare import PREPARE_REPORT, read_jsonl
 
 REPORT_FILE = "fine_tune.json"
 BOW_COMPONENT = "textcat_bow"

@@ -77,9 +77,14 @@ def test_malformed_json_is_a_4xx(client: TestClient) -> None:
     assert "JSON decode error" in str(response.json()["detail"])
 
 
-def test_unicode_is_input(client: TestClient) -> None:
-    response = client.post("/genre", json={"title": "東京物語", "description": "Ŝtraße 🎬 — ∑"})
+def test_unicode_is_scored_as_the_model_scores_it(
+    client: TestClient, classifier: GenreClassifier
+) -> None:
+    movie = {"title": "東京物語", "description": "Ŝtraße 🎬 — ∑"}
+    response = client.post("/genre", json=movie)
     assert response.status_code == 200
+    expected = classifier.predict([(movie["title"], movie["description"])])[0].scores
+    assert response.json() == pytest.approx(expected)
 
 
 @pytest.mark.parametrize("content_type", [None, "application/x-www-form-urlencoded", "text/plain"])
@@ -89,6 +94,7 @@ def test_a_json_body_is_read_whatever_its_content_type(
     headers = {"content-type": content_type} if content_type else {}
     response = client.post("/genre", content=json.dumps(OTHELLO).encode(), headers=headers)
     assert response.status_code == 200
+    assert response.json() == client.post("/genre", json=OTHELLO).json()
 
 
 def test_a_body_that_is_not_utf8_is_a_400_the_schema_documents(client: TestClient) -> None:
