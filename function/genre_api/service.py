@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import json
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,6 +20,7 @@ from genre_model import GenreClassifier
 
 LambdaEvent = dict[str, Any]
 LambdaResponse = dict[str, Any]
+Invoke = Callable[[LambdaEvent, Any], LambdaResponse]
 
 
 def json_response(status: int, payload: object) -> LambdaResponse:
@@ -55,14 +57,13 @@ class Handler:
 
     classifier: GenreClassifier
     app: FastAPI
-    invoke: Any  # (event, context) -> response, with observability around it
+    invoke: Invoke  # with logs, metrics and traces around it, when observed
 
     def __call__(self, event: LambdaEvent, context: Any) -> LambdaResponse:
-        response: LambdaResponse = self.invoke(event, context)
-        return response
+        return self.invoke(event, context)
 
 
-def load_classifier(settings: Settings, logger: logging.Logger | Any) -> GenreClassifier:
+def load_classifier(settings: Settings, logger: Any) -> GenreClassifier:
     """Load, verify and golden-check the model; raises ModelError."""
     classifier = GenreClassifier.load(settings.model_dir, verify=settings.verify_model)
     if settings.check_golden and classifier.check_golden() is None:

