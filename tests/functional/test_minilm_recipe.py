@@ -69,6 +69,22 @@ def test_the_artifact_is_an_onnx_pipeline_with_no_pytorch_in_it(minilm: dict) ->
     assert set(metrics["models"]) == {"spacy", "tfidf_logreg", "bow"}
 
 
+def test_the_int8_weights_fit_7_bits_so_that_every_x86_cpu_scores_alike(minilm: dict) -> None:
+    import onnx
+    from onnx import numpy_helper
+
+    model = onnx.load(str(minilm["model"] / "textcat_multilabel" / "model.onnx"))
+    weights = [
+        numpy_helper.to_array(tensor)
+        for tensor in model.graph.initializer
+        if tensor.data_type == onnx.TensorProto.INT8
+    ]
+    assert len(weights) >= 36  # 6 layers x (q, k, v, output, 2 feed-forward): all quantized
+    # Two u8 x s8 products then sum to at most 2 x 255 x 64 = 32,640: no int16 saturation.
+    assert all(int(abs(w.astype(int)).max()) <= 64 for w in weights)
+    assert (minilm["root"] / "train" / "model.fp32.onnx").is_file()  # kept out of the pipeline
+
+
 def test_it_serves_like_any_model_golden_set_explanations_and_the_api(minilm: dict) -> None:
     classifier = GenreClassifier.load(minilm["artifact"])
     assert classifier.manifest.recipe == "minilm"

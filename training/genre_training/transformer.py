@@ -3,8 +3,9 @@ it as a spaCy pipeline (genre_model.onnx_textcat) that evaluate, package and ser
 they load a spaCy textcat.
 
 Inputs: a `prepare` corpus (train/dev/test JSONL, prepare.json) and a config (configs/minilm.cfg).
-Outputs in OUT: model-best/ (the pipeline) and fine_tune.json (per-epoch validation figures, the
-quantized model's test figures beside PyTorch's, the blend chosen on validation).
+Outputs in OUT: model-best/ (the pipeline), model.fp32.onnx (the unquantized export) and
+fine_tune.json (per-epoch validation figures, the quantized model's test figures beside
+PyTorch's, the blend chosen on validation).
 
 PyTorch and transformers are needed here only ([transformer] extra); serving needs onnxruntime
 and tokenizers.
@@ -34,6 +35,7 @@ from genre_training.errors import StepError, require_file
 from genre_training.metrics import apply_thresholds, label_matrix, tune_thresholds
 
 REPORT_FILE = "fine_tune.json"
+FLOAT_MODEL_FILE = "model.fp32.onnx"  # beside the pipeline, not in it
 BOW_COMPONENT = "textcat_bow"
 
 
@@ -240,7 +242,9 @@ def fine_tune(
         shutil.rmtree(pipeline_dir)
     component_dir = pipeline_dir / "textcat_multilabel"
     component_dir.mkdir(parents=True)
-    export_onnx(model, tokenizer, component_dir, config["export"], torch)
+    export_onnx(
+        model, tokenizer, out_dir / FLOAT_MODEL_FILE, component_dir, config["export"], torch
+    )
     (component_dir / TOKENIZER_FILE).write_text(
         tokenizer.backend_tokenizer.to_str(), encoding="utf-8"
     )
@@ -273,8 +277,12 @@ def fine_tune(
     return report
 
 
-def export_onnx(model: Any, tokenizer: Any, directory: Path, export: Any, torch: Any) -> None:
-    """The model as ONNX with dynamic batch and length; quantized to int8 when configured.
+def export_onnx(
+    model: Any, tokenizer: Any, full: Path, directory: Path, export: Any, torch: Any
+) -> None:
+    """The model as ONNX with dynamic batch and length (float32 in `full`, kept out of the
+    pipeline so that it can be quantized again), and in `directory` quantized to int8 when
+    configured.
 
     The exported graph is checked against PyTorch on a padded batch of texts of other lengths
     than the one traced (the tracer's warnings about constant branches are checked, not trusted).
@@ -282,7 +290,6 @@ def export_onnx(model: Any, tokenizer: Any, directory: Path, export: Any, torch:
     import onnxruntime
 
     sample = tokenizer(["A title.\nA description."], return_tensors="pt")
-    full = directory / "model.fp32.onnx"
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         torch.onnx.export(
@@ -314,10 +321,19 @@ def export_onnx(model: Any, tokenizer: Any, directory: Path, export: Any, torch:
     if export["quantize"]:
         from onnxruntime.quantization import QuantType, quantize_dynamic
 
-        quantize_dynamic(str(full), str(directory / MODEL_FILE), weight_type=QuantType.QInt8)
-        full.unlink()
+        # Without reduce_range, x86 CPUs lacking VNNI (AVX2 only, as on AMD Lambda hosts) can
+        # saturate int16 sums in u8 x s8 products and score differently from the machine that
+        # packaged the model, failing its golden check; 7-bit weights make every CPU exact, and
+        # per-channel scales win back the accuracy (closer to float32 than the defaults).
+        quantize_dynamic(
+            str(full),
+            str(directory / MODEL_FILE),
+            weight_type=QuantType.QInt8,
+            per_channel=bool(export["per_channel"]),
+            reduce_range=bool(export["reduce_range"]),
+        )
     else:
-        full.replace(directory / MODEL_FILE)
+        shutil.copyfile(full, directory / MODEL_FILE)
 
 
 def pipeline(component_dir: Path, component_config: dict[str, Any], bow: str | None) -> Any:
