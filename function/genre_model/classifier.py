@@ -133,6 +133,14 @@ class GenreClassifier:
         texts = (compose_text(title, description, fields) for title, description in movies)
         return [self.decide(scores) for scores in self.score_texts(texts, batch_size)]
 
+    def read_chars(self, text: str) -> int:
+        """How many leading characters of a composed text the model reads (a transformer
+        truncates long texts; a bag-of-words model reads them whole)."""
+        readers = [
+            pipe.read_chars for _name, pipe in self._nlp.pipeline if hasattr(pipe, "read_chars")
+        ]
+        return min((read(text) for read in readers), default=len(text))
+
     def tokenize(self, text: str) -> Doc:
         """The model's own tokens for text (no component runs)."""
         return self._nlp.make_doc(text)

@@ -7,7 +7,9 @@ model on the text without the word moves the score by exactly that amount. It as
 model's architecture, so it serves the bag-of-words and the transformer recipes alike.
 
 Words are the tokens of the model's own tokenizer, case as written, punctuation and spaces left
-out; each distinct word is scored once, so the cost grows with the vocabulary of the text.
+out; each distinct word is scored once, so the cost grows with the vocabulary of the text. A word
+that first appears past what the model reads (a transformer truncates long texts) is not scored:
+removing it changes nothing the model sees.
 """
 
 from __future__ import annotations
@@ -45,11 +47,17 @@ def without(doc: Doc, word: str) -> str:
     return "".join(token.text_with_ws for token in doc if token.text != word).strip()
 
 
-def candidate_words(docs: Sequence[Doc]) -> list[str]:
-    """Distinct words, in order of first appearance; no punctuation, no spaces."""
+def candidate_words(docs: Sequence[tuple[Doc, int]], read_chars: int) -> list[str]:
+    """Distinct words the model reads, in order of first appearance; no punctuation, no spaces.
+
+    docs: each with the offset of its text in the model's input; read_chars: how much of that
+    input the model reads.
+    """
     seen: dict[str, None] = {}
-    for doc in docs:
+    for doc, offset in docs:
         for token in doc:
+            if offset + token.idx >= read_chars:
+                break
             if not (token.is_punct or token.is_space) and token.text not in seen:
                 seen[token.text] = None
     return list(seen)
@@ -63,9 +71,14 @@ def explain(
     fields = classifier.manifest.text_fields
     title_doc = classifier.tokenize(title.strip())
     description_doc = classifier.tokenize(description.strip())
-    docs = [description_doc] if fields == "description" else [title_doc, description_doc]
-    words = candidate_words(docs)
-    texts = [compose_text(title, description, fields)] + [
+    text = compose_text(title, description, fields)
+    # The description ends the model's input, after the title in "title+description".
+    description_offset = len(text) - len(description_doc.text)
+    docs = [(description_doc, description_offset)]
+    if fields != "description":
+        docs.insert(0, (title_doc, 0))
+    words = candidate_words(docs, classifier.read_chars(text))
+    texts = [text] + [
         compose_text(without(title_doc, word), without(description_doc, word), fields)
         for word in words
     ]

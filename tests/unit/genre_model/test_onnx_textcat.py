@@ -11,7 +11,10 @@ import spacy
 from spacy.language import Language
 from spacy.tokens import Doc
 
-from genre_model.onnx_textcat import FACTORY
+from genre_model import GenreClassifier
+from genre_model.explanations import MAX_TOP, explain
+from genre_model.manifest import Manifest
+from genre_model.onnx_textcat import FACTORY, SCORING_CHUNK
 from tests.helpers.onnx_model import WORDS, build, mean_token_id_scores
 
 LABELS = ["Action", "Comedy", "Drama"]
@@ -20,6 +23,21 @@ VOCABULARY = {word: i + 2 for i, word in enumerate(WORDS)}
 
 def token_ids(text: str) -> list[int]:
     return [VOCABULARY.get(word, 1) for word in text.split()]
+
+
+def record_runs(nlp: Language) -> list[tuple[int, int]]:
+    """From now on, the (texts, tokens) shape of every onnxruntime run of nlp's component."""
+    component: Any = nlp.get_pipe("textcat_multilabel")
+    session = component._session
+    shapes: list[tuple[int, int]] = []
+
+    class Recording:
+        def run(self, outputs: Any, feed: dict[str, np.ndarray]) -> Any:
+            shapes.append(feed["input_ids"].shape)
+            return session.run(outputs, feed)
+
+    component._session = Recording()
+    return shapes
 
 
 @pytest.fixture(scope="module")
@@ -51,22 +69,30 @@ def test_a_batch_scores_as_single_texts_and_pads_only_to_its_longest(
     pipeline_dir: tuple[Path, np.ndarray],
 ) -> None:
     nlp = spacy.load(pipeline_dir[0])
-    component = nlp.get_pipe("textcat_multilabel")
-    widths: list[int] = []
-    session: Any = component._session  # type: ignore[attr-defined]
-
-    class Recording:
-        def run(self, outputs: Any, feed: dict[str, np.ndarray]) -> Any:
-            widths.append(feed["input_ids"].shape[1])
-            return session.run(outputs, feed)
-
-    component._session = Recording()  # type: ignore[attr-defined]
+    shapes = record_runs(nlp)
     texts = ["love", "the wedding and a laugh", "murder", "a detective"]
     batched = [doc.cats for doc in nlp.pipe(texts, batch_size=2)]
     singles = [nlp(text).cats for text in texts]
     for one, other in zip(batched, singles, strict=True):
         assert one == pytest.approx(other, abs=1e-6)
-    assert widths[:2] == [5, 2]  # each batch's own longest text, not max_tokens
+    assert [width for _rows, width in shapes[:2]] == [
+        5,
+        2,
+    ]  # each batch's own longest text, not max_tokens
+
+
+def test_a_large_batch_runs_in_chunks_sorted_by_length_and_keeps_its_order(
+    pipeline_dir: tuple[Path, np.ndarray],
+) -> None:
+    nlp = spacy.load(pipeline_dir[0])
+    shapes = record_runs(nlp)
+    texts = [" ".join(WORDS[: 1 + (i * 7) % 6]) for i in range(2 * SCORING_CHUNK + 5)]
+    batched = [doc.cats for doc in nlp.pipe(texts, batch_size=len(texts))]
+    assert [rows for rows, _width in shapes] == [SCORING_CHUNK, SCORING_CHUNK, 5]
+    widths = [width for _rows, width in shapes]
+    assert widths == sorted(widths) and widths[0] < widths[-1]  # short texts pad to their own
+    for text, cats in zip(texts, batched, strict=True):
+        assert cats == pytest.approx(nlp(text).cats, abs=1e-6)
 
 
 def test_texts_are_truncated_to_max_tokens(pipeline_dir: tuple[Path, np.ndarray]) -> None:
@@ -103,3 +129,30 @@ def test_a_pipeline_without_its_model_files_is_refused(tmp_path: Path) -> None:
     nlp.add_pipe(FACTORY, name="textcat_multilabel", config={"labels": LABELS})
     with pytest.raises(ValueError, match=r"no model\.onnx"):
         nlp.to_disk(tmp_path)
+
+
+def test_explanations_leave_out_words_past_what_the_model_reads(
+    pipeline_dir: tuple[Path, np.ndarray],
+) -> None:
+    manifest = Manifest(
+        version="test",
+        created_at="2026-11-27T00:00:00Z",
+        spacy_version=spacy.__version__,
+        recipe="minilm",
+        config="",
+        labels=LABELS,
+        thresholds=dict.fromkeys(LABELS, 0.5),
+        text_fields="title+description",
+        data_sha256="",
+        split_sizes={},
+        metrics={},  # type: ignore[typeddict-item]
+    )
+    classifier = GenreClassifier(spacy.load(pipeline_dir[0]), manifest)
+    # The model reads 6 tokens of "love.\nmurder laugh ...": love . murder laugh detective wedding
+    description = "murder laugh detective wedding explosion the a and"
+    text = f"love.\n{description}"
+    assert classifier.read_chars(text) == text.index(" explosion")
+    found = explain(classifier, "love", description, top=MAX_TOP)
+    explained = {weight.word for words in found.words.values() for weight in words}
+    assert explained <= {"love", "murder", "laugh", "detective", "wedding"}
+    assert len(explained) >= 4
