@@ -52,7 +52,7 @@ def read_golden(artifact_dir: Path) -> list[GoldenMovie] | None:
 
 
 def score_texts(
-    nlp: Language, labels: list[str], texts: Iterable[str], batch_size: int = 256
+    nlp: Language, labels: list[str], texts: Iterable[str | Doc], batch_size: int = 256
 ) -> list[dict[str, float]]:
     """Per-label scores of composed texts through nlp.pipe (spaCy's batching)."""
     return [
@@ -123,8 +123,10 @@ class GenreClassifier:
     def version(self) -> str:
         return self.manifest.version
 
-    def score_texts(self, texts: Iterable[str], batch_size: int = 256) -> list[dict[str, float]]:
-        """Raw per-label scores of already composed texts, batched by spaCy."""
+    def score_texts(
+        self, texts: Iterable[str | Doc], batch_size: int = 256
+    ) -> list[dict[str, float]]:
+        """Raw per-label scores of already composed texts (or their Docs), batched by spaCy."""
         return score_texts(self._nlp, self.manifest.labels, texts, batch_size)
 
     def predict(self, movies: Sequence[tuple[str, str]], batch_size: int = 256) -> list[Prediction]:

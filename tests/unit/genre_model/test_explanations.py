@@ -3,7 +3,7 @@
 import pytest
 
 from genre_model import GenreClassifier, compose_text
-from genre_model.explanations import MAX_TOP, explain, without
+from genre_model.explanations import MAX_TOP, explain, variants_without
 
 TITLE = "Othello"
 DESCRIPTION = (
@@ -56,13 +56,14 @@ def test_a_single_word_text_is_explained(classifier: GenreClassifier) -> None:
     assert words <= {"X", "Murder"} and words
 
 
-def test_without_removes_every_occurrence_and_keeps_spacing(classifier: GenreClassifier) -> None:
-    doc = classifier.tokenize("the cat and the hat, the end")
-    assert without(doc, "the") == "cat and hat, end"
-    assert (
-        compose_text("T", without(doc, "hat"), "title+description")
-        == "T.\nthe cat and the , the end"
-    )
+def test_a_variant_lacks_every_occurrence_of_its_word_and_keeps_the_spacing(
+    classifier: GenreClassifier,
+) -> None:
+    doc = classifier.tokenize(compose_text("The cat", "the hat, the end", "title+description"))
+    without_the, without_hat = variants_without(doc, ["the", "hat"])
+    assert without_the.text == "The cat.\nhat, end"
+    assert without_hat.text == "The cat.\nthe , the end"
+    assert [t.text for t in without_hat] == ["The", "cat", ".", "\n", "the", ",", "the", "end"]
 
 
 def test_top_is_bounded(classifier: GenreClassifier) -> None:
