@@ -15,7 +15,8 @@ if TYPE_CHECKING:
     from spacy.language import Language
     from spacy.tokens import Doc
 
-# How far a golden score may move: float noise between machines, far below any real change.
+# How far a golden score may move, unless the golden set says otherwise: float noise between
+# machines, far below any real change. An int8 model needs more (golden.json's "tolerance").
 GOLDEN_TOLERANCE = 1e-4
 
 
@@ -39,15 +40,22 @@ class GoldenMovie:
     scores: dict[str, float]
 
 
-def read_golden(artifact_dir: Path) -> list[GoldenMovie] | None:
+@dataclass(frozen=True)
+class GoldenSet:
+    movies: list[GoldenMovie]
+    tolerance: float
+
+
+def read_golden(artifact_dir: Path) -> GoldenSet | None:
     """The artifact's golden set, or None for an artifact made before golden sets existed."""
     path = artifact_dir / GOLDEN_NAME
     if not path.is_file():
         return None
     try:
         data: Any = json.loads(path.read_text(encoding="utf-8"))
-        return [GoldenMovie(**movie) for movie in data["movies"]]
-    except (ValueError, KeyError, TypeError) as error:
+        tolerance = float(data.get("tolerance", GOLDEN_TOLERANCE))
+        return GoldenSet([GoldenMovie(**movie) for movie in data["movies"]], tolerance)
+    except (ValueError, KeyError, TypeError, AttributeError) as error:
         raise ModelError(f"{path} is not a golden set: {error}") from error
 
 
@@ -95,9 +103,7 @@ def load_pipeline(pipeline_dir: Path, labels: list[str]) -> Language:
 
 
 class GenreClassifier:
-    def __init__(
-        self, nlp: Language, manifest: Manifest, golden: list[GoldenMovie] | None = None
-    ) -> None:
+    def __init__(self, nlp: Language, manifest: Manifest, golden: GoldenSet | None = None) -> None:
         self._nlp = nlp
         self.manifest = manifest
         self.golden = golden
@@ -147,15 +153,14 @@ class GenreClassifier:
         """The model's own tokens for text (no component runs)."""
         return self._nlp.make_doc(text)
 
-    def check_golden(self, tolerance: float = GOLDEN_TOLERANCE) -> int | None:
-        """Score the golden set and raise ModelError if any score moved by more than tolerance.
-
-        Returns how many movies were checked, or None when the artifact has no golden set.
-        """
+    def check_golden(self) -> int | None:
+        """Score the golden set and raise ModelError if any score moved by more than its
+        tolerance. Returns how many movies were checked, or None when there is no golden set."""
         if self.golden is None:
             return None
-        predictions = self.predict([(movie.title, movie.description) for movie in self.golden])
-        for movie, prediction in zip(self.golden, predictions, strict=True):
+        movies, tolerance = self.golden.movies, self.golden.tolerance
+        predictions = self.predict([(movie.title, movie.description) for movie in movies])
+        for movie, prediction in zip(movies, predictions, strict=True):
             if set(movie.scores) != set(prediction.scores):
                 raise ModelError(
                     f"golden check failed: the golden set's labels {sorted(movie.scores)} "
@@ -170,7 +175,7 @@ class GenreClassifier:
                     f"{worst:.2g} (tolerance {tolerance:g}); this model does not answer here "
                     "as it did when it was trained (library versions, or the wrong model)"
                 )
-        return len(self.golden)
+        return len(movies)
 
     def decide(self, scores: dict[str, float]) -> Prediction:
         """Genres over their tuned thresholds, and the top-scoring genre."""

@@ -14,8 +14,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import spacy
+from confection import Config
 
-from genre_model.classifier import score_texts
+from genre_model.classifier import GOLDEN_TOLERANCE, score_texts
 from genre_model.manifest import ARCHIVE_NAME, GOLDEN_NAME, PIPELINE_DIR, Manifest, hash_tree
 from genre_model.text import TextFields, compose_text
 from genre_training.archive import write_archive
@@ -39,7 +40,8 @@ def package(
         shutil.rmtree(artifact_dir)
     shutil.copytree(model_dir, artifact_dir / PIPELINE_DIR)
     shutil.copy(require_file(eval_dir / CARD_FILE, "movie-genre-train evaluate"), artifact_dir)
-    write_golden(artifact_dir, results["labels"], results["text_fields"], test_split)
+    tolerance = golden_tolerance(config)
+    write_golden(artifact_dir, results["labels"], results["text_fields"], test_split, tolerance)
     files = hash_tree(artifact_dir)
     content_id = hashlib.sha256(json.dumps(files, sort_keys=True).encode()).hexdigest()[:8]
     created = datetime.now(UTC)
@@ -64,21 +66,33 @@ def package(
     return manifest, archive
 
 
+def golden_tolerance(config: Path) -> float:
+    """The recipe's [serving] golden_tolerance, else GOLDEN_TOLERANCE (float models)."""
+    serving = Config().from_disk(config, interpolate=False).get("serving", {})
+    return float(serving.get("golden_tolerance", GOLDEN_TOLERANCE))
+
+
 def write_golden(
-    artifact_dir: Path, labels: list[str], text_fields: TextFields, test_split: Path
+    artifact_dir: Path,
+    labels: list[str],
+    text_fields: TextFields,
+    test_split: Path,
+    tolerance: float,
 ) -> None:
     """The first GOLDEN_MOVIES test movies, scored by the trained pipeline as plain spacy.load
-    loads it: the reference that the serving side's own, faster, loading must reproduce."""
+    loads it: the reference that the serving side's own, faster, loading must reproduce, within
+    tolerance."""
     movies = read_jsonl(test_split)[:GOLDEN_MOVIES]
     if not movies:
         raise StepError(f"{test_split} has no movies for the golden set")
     nlp = spacy.load(artifact_dir / PIPELINE_DIR)
     texts = [compose_text(m["title"], m["description"], text_fields) for m in movies]
     golden = {
+        "tolerance": tolerance,
         "movies": [
             {"title": m["title"], "description": m["description"], "scores": scores}
             for m, scores in zip(movies, score_texts(nlp, labels, texts), strict=True)
-        ]
+        ],
     }
     (artifact_dir / GOLDEN_NAME).write_text(
         json.dumps(golden, indent=1, ensure_ascii=False) + "\n", encoding="utf-8"

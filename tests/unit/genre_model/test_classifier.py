@@ -76,6 +76,16 @@ def test_the_golden_set_scores_as_at_packaging_and_a_change_is_caught(
         GenreClassifier.load(artifact_copy, verify=False).check_golden()
 
 
+def test_the_golden_sets_own_tolerance_applies(artifact_copy: Path) -> None:
+    golden_path = artifact_copy / "golden.json"
+    golden = json.loads(golden_path.read_text())
+    scores = golden["movies"][3]["scores"]
+    scores[next(iter(scores))] += 2e-4
+    golden["tolerance"] = 1e-3
+    golden_path.write_text(json.dumps(golden))
+    assert GenreClassifier.load(artifact_copy, verify=False).check_golden() == 32
+
+
 def test_an_artifact_without_a_golden_set_loads_and_says_so(artifact_copy: Path) -> None:
     (artifact_copy / "golden.json").unlink()
     classifier = GenreClassifier.load(artifact_copy, verify=False)

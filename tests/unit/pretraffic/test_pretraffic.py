@@ -132,6 +132,24 @@ def test_a_version_that_answers_as_trained_gets_traffic(
     assert len(json.loads(event_sent["body"])["movies"]) == 32
 
 
+def test_the_golden_sets_own_tolerance_applies(
+    clients: Clients,
+    classifier: GenreClassifier,
+    trained: dict[str, Path],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("EXPECTED_MODEL_VERSION", classifier.version)
+    golden, movies = golden_movies(trained["artifact"])
+    answer = real_answer(classifier, pretraffic.genres_event(movies))
+    assert golden["tolerance"] == 1e-4  # a float model's
+    golden["tolerance"] = 0.01  # an int8 model's is wider
+    golden["movies"][5]["scores"] = {k: v + 0.005 for k, v in golden["movies"][5]["scores"].items()}
+    clients.golden(classifier.version, json.dumps(golden).encode())
+    clients.answer(answer, [])
+    clients.expect_status("Succeeded")
+    assert run_hook(clients) == {"status": "Succeeded", "problems": []}
+
+
 def test_a_version_that_scores_differently_is_refused(
     clients: Clients,
     classifier: GenreClassifier,
