@@ -156,8 +156,8 @@ deploy: $(BIN)/sam $(VENV)/.installed-dev ## sam deploy --config-env ENV (dev|pr
 rollback: $(VENV)/.installed-dev ## Point ENV's live alias back at the previous version: make rollback ENV=prod
 	$(BIN)/python deploy/rollback.py --stack $$($(BIN)/python deploy/environments.py stack $(ENV))
 
-bench: $(VENV)/.installed-dev ## Serving benchmarks: cold start, warm latency, batch throughput, memory
-	$(BIN)/python bench/serving.py
+bench: $(VENV)/.installed-dev ## Serving benchmarks (COMPARE=build/artifact: a second model beside)
+	$(BIN)/python bench/serving.py $(if $(COMPARE),--compare $(COMPARE))
 
 clean: ## Remove build outputs (keeps .venv and models/)
 	rm -rf $(BUILD)
