@@ -89,7 +89,7 @@ def test_it_serves_like_any_model_golden_set_explanations_and_the_api(minilm: di
     classifier = GenreClassifier.load(minilm["artifact"])
     assert classifier.manifest.recipe == "minilm"
     assert classifier.check_golden() == 32
-    assert classifier.golden is not None and classifier.golden.tolerance == 0.002  # minilm.cfg
+    assert classifier.golden is not None and classifier.golden.tolerance == 0.02  # minilm.cfg
     found = explain(classifier, "Othello", "The evil Iago pretends to be a friend.", top=3)
     assert set(found.words) == set(classifier.labels)
     handler = build_handler(Settings(model_dir=minilm["artifact"]), classifier)
