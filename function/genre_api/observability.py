@@ -3,9 +3,9 @@
 - One JSON log line per request (`request`): route, status, latency, movies, model version, top
   genre, text lengths (never the text, unless MOVIE_GENRE_LOG_TEXT is on), and in Lambda the
   request ids and cold_start.
-- CloudWatch embedded-metric-format metrics in the MovieGenre namespace: Requests and BadRequests
-  (by route and status class), MoviesScored, GenrePredicted (by genre: the genre mix), and
-  Powertools' ColdStart.
+- CloudWatch embedded-metric-format metrics in the MovieGenre namespace: Requests, BadRequests and
+  MoviesScored (one blob per request: by route and status class, and service-wide),
+  GenrePredicted (by genre: the genre mix), and Powertools' ColdStart.
 - X-Ray traces: a `score` subsegment around the model, annotated with route and model version.
 
 Under `make serve` the same log lines and metrics go to the console.
@@ -77,8 +77,8 @@ class Observer:
         self.log_text = log_text
         self.logger = logger
         self.metrics = metrics
-        # A metric set of its own (dimension: service only), kept from one request to the
-        # next: a single_metric per blob cost twice as much.
+        # The genre mix's metric set, kept from one request to the next: a single_metric per
+        # blob cost twice as much.
         self.scored = EphemeralMetrics(namespace=metrics.namespace, service=service)
         self.tracer: Any = None
         if tracing_enabled():
@@ -150,17 +150,17 @@ class Observer:
             self.metrics.flush_metrics()
 
     def _count(self, route: str, status: int, record: RequestRecord | None) -> None:
-        status_class = f"{status // 100}xx"
+        # One blob for the request (flushed by log_metrics), by route and status class, with a
+        # service-wide roll-up for the dashboard's totals. The genre mix needs a blob per genre.
         self.metrics.add_dimension(name="route", value=route)
-        self.metrics.add_dimension(name="status_class", value=status_class)
+        self.metrics.add_dimension(name="status_class", value=f"{status // 100}xx")
+        self.metrics.add_dimensions(service=service)
         self.metrics.add_metric(name="Requests", unit=MetricUnit.Count, value=1)
         if 400 <= status < 500:
             self.metrics.add_metric(name="BadRequests", unit=MetricUnit.Count, value=1)
         if record is None:
             return
-        # Their own EMF blobs: the volume and the genre mix, over every route and status.
-        self.scored.add_metric(name="MoviesScored", unit=MetricUnit.Count, value=record.movies)
-        self.scored.flush_metrics()
+        self.metrics.add_metric(name="MoviesScored", unit=MetricUnit.Count, value=record.movies)
         for genre, count in sorted(record.top_genres.items()):
             self.scored.add_dimension(name="genre", value=genre)
             self.scored.add_metric(name="GenrePredicted", unit=MetricUnit.Count, value=count)

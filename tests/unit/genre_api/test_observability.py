@@ -47,15 +47,17 @@ class Output:
 
 
 def metric_values(blobs: list[dict[str, Any]], name: str) -> list[tuple[dict[str, str], float]]:
-    """(dimensions, value) of every blob that carries the metric name."""
+    """(dimensions, value) of the metric name, as CloudWatch records it: once per dimension set
+    of every blob that carries it."""
     found = []
     for blob in blobs:
         (directive,) = blob["_aws"]["CloudWatchMetrics"]
         if any(metric["Name"] == name for metric in directive["Metrics"]):
             assert directive["Namespace"] == "MovieGenre"
-            dimensions = {key: blob[key] for key in directive["Dimensions"][0]}
             value = blob[name]
-            found.append((dimensions, sum(value) if isinstance(value, list) else value))
+            for dimension_set in directive["Dimensions"]:
+                dimensions = {key: blob[key] for key in dimension_set}
+                found.append((dimensions, sum(value) if isinstance(value, list) else value))
     return found
 
 
@@ -139,10 +141,10 @@ def test_metrics_per_request_the_genre_mix_and_cold_start(
     response = handler(event, LambdaContext())
     results = json.loads(response["body"])["results"]
     blobs = output.metrics()
-    assert metric_values(blobs, "Requests") == [
-        ({"route": "/genres", "status_class": "2xx", "service": "movie-genre"}, 1.0)
-    ]
-    assert metric_values(blobs, "MoviesScored") == [({"service": "movie-genre"}, 3.0)]
+    request = {"route": "/genres", "status_class": "2xx", "service": "movie-genre"}
+    service_wide = {"service": "movie-genre"}
+    assert metric_values(blobs, "Requests") == [(request, 1.0), (service_wide, 1.0)]
+    assert metric_values(blobs, "MoviesScored") == [(request, 3.0), (service_wide, 3.0)]
     mix = {dims["genre"]: value for dims, value in metric_values(blobs, "GenrePredicted")}
     expected: dict[str, float] = {}
     for result in results:
@@ -160,8 +162,10 @@ def test_a_refused_request_is_logged_counted_and_flushed(handler: Handler, outpu
     assert "movies" not in line  # nothing was scored
     blobs = output.metrics()
     dimensions = {"route": "/genre", "status_class": "4xx", "service": "movie-genre"}
-    assert metric_values(blobs, "BadRequests") == [(dimensions, 1.0)]
-    assert metric_values(blobs, "Requests") == [(dimensions, 1.0)]
+    service_wide = {"service": "movie-genre"}
+    assert metric_values(blobs, "BadRequests") == [(dimensions, 1.0), (service_wide, 1.0)]
+    assert metric_values(blobs, "Requests") == [(dimensions, 1.0), (service_wide, 1.0)]
+    assert metric_values(blobs, "MoviesScored") == []
 
 
 def test_an_unknown_path_is_one_metric_dimension_not_one_per_path(
