@@ -12,8 +12,9 @@ a warm Lambda takes, without the network.
   one /genre event, over a fresh process that only runs `import spacy` (target: 1.3x at most);
   the same with observability off (target: at most 10% more with it on); and the stages of the
   init timed apart (imports, sha256 check, model load, golden check, app, first answer).
-- warm: /genre through the handler over the model's own predict for the same movie (target:
-  2.5x at most), with and without observability (target: +0.3 ms at most).
+- warm: /genre through the handler (Mangum + FastAPI, observability off) over the model's own
+  predict for the same movie (target: 2.5x at most), and what observability adds to it (target:
+  +0.3 ms at most), measured interleaved.
 - /explain: p50 for real overviews (target: 20 ms), and for a description at the maximum length.
 - --compare DIR (a second model, e.g. the minilm recipe's build/artifact): the same figures for
   it, measured in the same run, and its ratios to the first model.
@@ -232,7 +233,8 @@ def warm(model_dir: Path, requests: int, batch: int, rounds: int) -> dict[str, f
         "genre_p99_ms": percentile(single["genre_on"], 0.99),
         "genre_off_p50_ms": p50["genre_off"],
         "model_p50_ms": p50["model"],
-        "web_over_model": p50["genre_on"] / p50["model"],
+        "web_over_model": p50["genre_off"] / p50["model"],
+        "observed_over_model": p50["genre_on"] / p50["model"],
         "observability_warm_ms": p50["genre_on"] - p50["genre_off"],
         "genres_movies_per_s": batch / statistics.median(batches["genres"]) * 1000,
         "predict_movies_per_s": batch / statistics.median(batches["predict"]) * 1000,
@@ -299,14 +301,14 @@ def report(name: str, model_dir: Path, args: argparse.Namespace) -> dict[str, fl
     )
     figures = warm(model_dir, args.requests, args.batch, args.rounds)
     print(
-        f"warm /genre through Mangum+FastAPI ({args.requests} requests): "
-        f"p50 {figures['genre_p50_ms']:.3f} ms, p99 {figures['genre_p99_ms']:.3f} ms; the "
-        f"model's predict alone {figures['model_p50_ms']:.3f} ms: "
-        f"{figures['web_over_model']:.2f}x (target 2.5x)"
+        f"warm /genre through Mangum+FastAPI ({args.requests} requests), observability off: "
+        f"p50 {figures['genre_off_p50_ms']:.3f} ms; the model's predict alone "
+        f"{figures['model_p50_ms']:.3f} ms: {figures['web_over_model']:.2f}x (target 2.5x)"
     )
     print(
-        f"  observability off: p50 {figures['genre_off_p50_ms']:.3f} ms, so on costs "
-        f"{figures['observability_warm_ms']:+.3f} ms (target +0.3 ms)"
+        f"  observability on (as deployed): p50 {figures['genre_p50_ms']:.3f} ms, p99 "
+        f"{figures['genre_p99_ms']:.3f} ms: {figures['observed_over_model']:.2f}x the model; "
+        f"on costs {figures['observability_warm_ms']:+.3f} ms (target +0.3 ms)"
     )
     print(
         f"/genres batch {args.batch} (median of {args.rounds}): "

@@ -3,6 +3,7 @@
 # No `from __future__ import annotations` here: the request models are classes local to
 # create_app (their limits come from Settings), and FastAPI must resolve their annotations.
 import json
+import math
 from collections.abc import Callable
 from contextlib import nullcontext
 from pathlib import Path
@@ -85,20 +86,37 @@ class AsciiJSONResponse(JSONResponse):
         ).encode()
 
 
+def finite(value: Any) -> Any:
+    """value with NaN and the infinities as the strings "nan", "inf", "-inf": Python's parser reads
+    them from a body (NaN, Infinity, 1e400), and JSON has no way to echo them back."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(value)
+    if isinstance(value, dict):
+        return {key: finite(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [finite(item) for item in value]
+    return value
+
+
 async def refuse_invalid(request: Request, error: Exception) -> JSONResponse:
     """FastAPI's own 422 body ({"detail": [errors]}), rendered so that any input can be echoed."""
     errors = error.errors() if isinstance(error, RequestValidationError) else [str(error)]
-    return AsciiJSONResponse(status_code=422, content={"detail": jsonable_encoder(errors)})
+    return AsciiJSONResponse(status_code=422, content={"detail": finite(jsonable_encoder(errors))})
 
 
 class Message(BaseModel):
     detail: str
 
 
-# FastAPI answers 400 itself when a body is not UTF-8 (the Lambda handler hands it such bodies
-# as bytes). Documented, so that clients and fuzzers expect it.
+# FastAPI answers 400 itself when it cannot parse a body at all: not UTF-8 (the Lambda handler
+# hands it such bodies as bytes), nested too deep for Python's parser, or an integer literal too
+# long to convert. Documented, so that clients and fuzzers expect it.
 BODY_ERRORS: dict[int | str, dict[str, Any]] = {
-    400: {"model": Message, "description": "The body is not UTF-8 text"},
+    400: {
+        "model": Message,
+        "description": "The body cannot be parsed: not UTF-8 text, JSON nested too deep, or an "
+        "integer over 4300 digits",
+    },
 }
 
 

@@ -1,5 +1,6 @@
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -97,8 +98,18 @@ def test_a_json_body_is_read_whatever_its_content_type(
     assert response.json() == client.post("/genre", json=OTHELLO).json()
 
 
-def test_a_body_that_is_not_utf8_is_a_400_the_schema_documents(client: TestClient) -> None:
-    response = client.post("/genre", content=b'{"title": "\xff", "description": "x"}')
+@pytest.mark.parametrize(
+    "body",
+    [
+        b'{"title": "\xff", "description": "x"}',  # not UTF-8
+        b"[" * 100_000 + b"]" * 100_000,  # deeper than Python's parser recurses
+        b'{"title": "x", "description": "y", "top": ' + b"9" * 5000 + b"}",  # int over 4300 digits
+    ],
+)
+def test_a_body_the_parser_cannot_read_is_a_400_the_schema_documents(
+    client: TestClient, body: bytes
+) -> None:
+    response = client.post("/genre", content=body)
     assert response.status_code == 400
     assert response.json()["detail"].startswith("There was an error parsing the body")
     documented = client.get("/openapi.json").json()["paths"]
@@ -134,3 +145,34 @@ def test_a_lone_surrogate_is_a_422_never_a_500(client: TestClient, body: bytes) 
     response = client.post("/genre", content=body)
     assert response.status_code == 422
     assert response.json()["detail"][0]["loc"][0] == "body"
+
+
+def strict_json(text: str) -> Any:
+    """JSON as RFC 8259 has it: NaN and Infinity are not JSON."""
+
+    def refuse(constant: str) -> None:
+        raise ValueError(f"{constant} is not JSON")
+
+    return json.loads(text, parse_constant=refuse)
+
+
+@pytest.mark.parametrize(
+    ("path", "body"),
+    [
+        ("/genre", '{"title": NaN, "description": "x"}'),
+        ("/genre", '{"title": "Heat", "description": -Infinity}'),
+        ("/genre", '{"title": 1e400, "description": "x"}'),  # JSON, but overflows to infinity
+        ("/genres", '{"movies": [{"title": "Heat", "description": Infinity}]}'),
+        ("/explain", '{"title": "Heat", "description": "A cop hunts a thief.", "top": NaN}'),
+    ],
+)
+def test_a_non_finite_number_is_a_422_in_strict_json(
+    client: TestClient, path: str, body: str
+) -> None:
+    """Python's parser reads NaN, Infinity and 1e400; the refusal that echoes them back must
+    still be JSON any client can parse, not a 500."""
+    response = client.post(path, content=body.encode())
+    assert response.status_code == 422
+    (error,) = strict_json(response.text)["detail"]
+    assert error["loc"][0] == "body"
+    assert error["input"] in {"nan", "inf", "-inf"}
