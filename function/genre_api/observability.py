@@ -150,7 +150,7 @@ class Observer:
             self.metrics.flush_metrics()
 
     def _count(self, route: str, status: int, record: RequestRecord | None) -> None:
-        # One blob for the request (flushed by log_metrics), by route and status class, with a
+        # One blob for the request (flushed once it is answered), by route and status class, with a
         # service-wide roll-up for the dashboard's totals. The genre mix needs a blob per genre.
         self.metrics.add_dimension(name="route", value=route)
         self.metrics.add_dimension(name="status_class", value=f"{status // 100}xx")
