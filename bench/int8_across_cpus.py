@@ -16,7 +16,6 @@ arithmetic, no int8 kernels).
 from __future__ import annotations
 
 import argparse
-import json
 import shutil
 import subprocess
 import sys
@@ -27,17 +26,25 @@ import numpy as np
 import spacy
 from confection import Config
 
-from genre_model.manifest import GOLDEN_NAME, PIPELINE_DIR
+from genre_model.classifier import GoldenSet, read_golden
+from genre_model.manifest import PIPELINE_DIR, Manifest
 from genre_model.onnx_textcat import FACTORY
 from genre_model.text import compose_text
 
 COMPONENT = "textcat_multilabel"
 
 
+def golden_set(artifact: Path) -> GoldenSet:
+    golden = read_golden(artifact)
+    if golden is None:
+        sys.exit(f"{artifact} has no golden set")
+    return golden
+
+
 def score(artifact: Path, out: Path) -> None:
     """The served component's own scores of the golden movies (its bag-of-words blend left
     out), into out."""
-    manifest = json.loads((artifact / "manifest.json").read_text(encoding="utf-8"))
+    manifest = Manifest.read(artifact)
     pipeline = Config().from_disk(artifact / PIPELINE_DIR / "config.cfg", interpolate=False)
     served = pipeline["components"][COMPONENT]
     nlp = spacy.blank("en")
@@ -47,8 +54,8 @@ def score(artifact: Path, out: Path) -> None:
         config={key: served[key] for key in ("labels", "max_tokens", "threads")},
     )
     component.from_disk(artifact / PIPELINE_DIR / COMPONENT)  # type: ignore[attr-defined]
-    movies = json.loads((artifact / GOLDEN_NAME).read_text(encoding="utf-8"))["movies"]
-    texts = [compose_text(m["title"], m["description"], manifest["text_fields"]) for m in movies]
+    movies = golden_set(artifact).movies
+    texts = [compose_text(m.title, m.description, manifest.text_fields) for m in movies]
     labels = served["labels"]
     np.save(out, np.array([[doc.cats[label] for label in labels] for doc in nlp.pipe(texts)]))
 
@@ -65,8 +72,8 @@ def main() -> None:
     qemu = shutil.which("qemu-x86_64")
     if qemu is None:
         sys.exit("needs qemu-user: apt-get install qemu-user")
-    manifest = json.loads((args.artifact / "manifest.json").read_text(encoding="utf-8"))
-    golden = json.loads((args.artifact / GOLDEN_NAME).read_text(encoding="utf-8"))
+    manifest = Manifest.read(args.artifact)
+    golden = golden_set(args.artifact)
     with tempfile.TemporaryDirectory() as scratch:
         here, there = Path(scratch) / "here.npy", Path(scratch) / "there.npy"
         command = [sys.executable, __file__, "--artifact", str(args.artifact), "--score-into"]
@@ -74,10 +81,10 @@ def main() -> None:
         subprocess.run([qemu, "-cpu", args.cpu, *command, str(there)], check=True)
         difference = np.abs(np.load(here) - np.load(there))
     print(
-        f"{len(golden['movies'])} golden movies, model {manifest['version']}: largest score "
+        f"{len(golden.movies)} golden movies, model {manifest.version}: largest score "
         f"difference between this CPU and an emulated {args.cpu} {difference.max():.2g} "
         f"(mean {difference.mean():.2g}); the golden set's tolerance "
-        f"{golden.get('tolerance', 1e-4):g}"
+        f"{golden.tolerance:g}"
     )
 
 
