@@ -9,7 +9,7 @@ BIN := $(VENV)/bin
 PIP := $(BIN)/python -m pip install -qq --disable-pip-version-check
 SAM_VERSION := 1.170.0
 
-# Empty: the steps' default (../shared/data/movies/movies_reconstructed.csv.gz).
+# Empty: the steps' default, the data the repository carries (data/movies/).
 DATA ?=
 RECIPE ?= offline
 CONFIG := training/configs/$(RECIPE).cfg

@@ -1,5 +1,7 @@
-"""Fixtures: an environment the developer's shell cannot leak into, real data files from
-../shared, and one small model trained on real rows. Helpers live in tests/helpers/."""
+"""Fixtures: an environment the developer's shell cannot leak into, the committed tiny model
+(what unit tests load), and one small model trained on real rows (what the functional tests of
+the training steps use). Everything comes from the repository: tests/fixtures/, data/movies/.
+Helpers live in tests/helpers/."""
 
 from __future__ import annotations
 
@@ -8,11 +10,10 @@ import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
-import pandas as pd
 import pytest
 
 from genre_model import GenreClassifier
-from tests.helpers.data import OFFLINE_CONFIG, ORIGINAL_SAMPLE, train_tiny, write_csv
+from tests.helpers.data import FIXTURE_MODEL, FIXTURE_ROWS, train_and_package
 
 # Variables that would change what the code under test does: an exported endpoint would send
 # unit tests over HTTP, a model directory or AWS profile would change what they load or call.
@@ -31,54 +32,28 @@ def clean_environment() -> Iterator[None]:
 
 
 @pytest.fixture(scope="session")
-def original_sample() -> Path:
-    if not ORIGINAL_SAMPLE.is_file():
-        pytest.fail(f"test data missing: {ORIGINAL_SAMPLE} (shared/ must sit beside the repo)")
-    return ORIGINAL_SAMPLE
+def packaged(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """The committed tiny model (tests/fixtures/model) and its archive, packed once."""
+    from genre_training.archive import write_archive
+
+    archive = tmp_path_factory.mktemp("packaged") / "model.tar.gz"
+    write_archive(FIXTURE_MODEL, archive)
+    return {"artifact": FIXTURE_MODEL, "archive": archive}
 
 
 @pytest.fixture(scope="session")
-def small_csv(original_sample: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The first 600 rows of the original-format sample: fast to train on, still real."""
-    frame = pd.read_csv(original_sample, dtype=str, keep_default_na=False).head(600)
-    return write_csv(frame, tmp_path_factory.mktemp("data") / "small.csv.gz")
+def trained(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """prepare -> train (offline recipe, 150 steps) -> evaluate -> package, on the fixture rows."""
+    return train_and_package(FIXTURE_ROWS, tmp_path_factory.mktemp("trained"))
 
 
 @pytest.fixture(scope="session")
-def trained(small_csv: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    """prepare -> train (offline recipe, 150 steps) -> evaluate -> package, on real rows."""
-    from genre_training.evaluate import evaluate
-    from genre_training.package import package
-    from genre_training.prepare import prepare
-
-    root = tmp_path_factory.mktemp("trained")
-    prepare(
-        small_csv,
-        root / "corpus",
-        text_fields="title+description",
-        description_column="overview",
-        min_genre_count=60,
-    )
-    model = train_tiny(root / "corpus", OFFLINE_CONFIG, root / "train")
-    evaluate(model, root / "corpus", root / "eval")
-    package(model, root / "eval", root / "corpus", OFFLINE_CONFIG, "offline", root)
-    return {
-        "root": root,
-        "corpus": root / "corpus",
-        "model": model,
-        "eval": root / "eval",
-        "artifact": root / "artifact",
-        "archive": root / "model.tar.gz",
-    }
-
-
-@pytest.fixture(scope="session")
-def classifier(trained: dict[str, Path]) -> GenreClassifier:
-    """The small trained model, loaded once for every test that only reads it."""
-    return GenreClassifier.load(trained["artifact"])
+def classifier(packaged: dict[str, Path]) -> GenreClassifier:
+    """The committed tiny model, loaded once for every test that only reads it."""
+    return GenreClassifier.load(packaged["artifact"])
 
 
 @pytest.fixture
-def artifact_copy(trained: dict[str, Path], tmp_path: Path) -> Path:
+def artifact_copy(packaged: dict[str, Path], tmp_path: Path) -> Path:
     """A copy of the packaged artifact that a test may damage."""
-    return Path(shutil.copytree(trained["artifact"], tmp_path / "artifact"))
+    return Path(shutil.copytree(packaged["artifact"], tmp_path / "artifact"))

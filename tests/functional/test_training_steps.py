@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from genre_model import Manifest
-from tests.helpers.data import OFFLINE_CONFIG, write_csv
+from tests.helpers.data import FIXTURE_ROWS, OFFLINE_CONFIG, write_csv
 
 
 def test_metrics_cover_both_models_both_splits_both_threshold_settings(
@@ -52,14 +52,14 @@ def test_the_manifest_carries_the_tuned_thresholds_and_lists_every_file(
     assert sorted(names[1:]) == sorted(manifest.files)
 
 
-def test_prepare_reports_what_it_skipped(small_csv: Path, tmp_path: Path) -> None:
+def test_prepare_reports_what_it_skipped(tmp_path: Path) -> None:
     tool = Path(sys.executable).parent / "movie-genre-train"
     result = subprocess.run(
         [
             str(tool),
             "prepare",
             "--data",
-            str(small_csv),
+            str(FIXTURE_ROWS),
             "--out",
             str(tmp_path),
             "--min-genre-count",

@@ -10,7 +10,7 @@ import click
 
 from genre_model.manifest import ARCHIVE_NAME
 from genre_model.text import TEXT_FIELDS
-from genre_training.corpus import DEFAULT_DATA, DEFAULT_MIN_GENRE_COUNT
+from genre_training.corpus import DEFAULT_DATA, DEFAULT_MIN_GENRE_COUNT, default_data_warning
 from genre_training.errors import StepError
 from genre_training.location import DEFAULT_PREFIX, S3Location
 from genre_training.results import headline
@@ -95,6 +95,9 @@ def prepare_command(
         description_column=description_column,
         min_genre_count=min_genre_count,
     )
+    warning = default_data_warning(data, report["data_sha256"])
+    if warning:
+        click.echo(warning, err=True)
     load = report["load"]
     click.echo(
         f"{load['usable']} usable of {load['rows_read']} rows "

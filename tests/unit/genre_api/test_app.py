@@ -12,8 +12,8 @@ from tests.helpers.data import OTHELLO
 
 
 @pytest.fixture(scope="module")
-def client(classifier: GenreClassifier, trained: dict[str, Path]) -> TestClient:
-    settings = Settings(model_dir=trained["artifact"], max_batch=3, max_title_chars=20)
+def client(classifier: GenreClassifier, packaged: dict[str, Path]) -> TestClient:
+    settings = Settings(model_dir=packaged["artifact"], max_batch=3, max_title_chars=20)
     return TestClient(create_app(classifier, settings))
 
 

@@ -13,8 +13,8 @@ from tests.helpers.data import OTHELLO
 
 
 @pytest.fixture(scope="module")
-def client(classifier: GenreClassifier, trained: dict[str, Path]) -> TestClient:
-    return TestClient(create_app(classifier, Settings(model_dir=trained["artifact"])))
+def client(classifier: GenreClassifier, packaged: dict[str, Path]) -> TestClient:
+    return TestClient(create_app(classifier, Settings(model_dir=packaged["artifact"])))
 
 
 def test_explain_answers_scores_genres_and_words_per_genre(
@@ -65,10 +65,10 @@ def test_explain_refuses_what_genre_refuses(
 
 
 def test_the_model_card_is_the_manifest_and_nothing_else(
-    client: TestClient, trained: dict[str, Path]
+    client: TestClient, packaged: dict[str, Path]
 ) -> None:
     card = client.get("/model").json()
-    manifest = Manifest.read(trained["artifact"])
+    manifest = Manifest.read(packaged["artifact"])
     assert card["version"] == manifest.version
     assert card["thresholds"] == manifest.thresholds
     assert card["split_sizes"] == manifest.split_sizes

@@ -17,8 +17,8 @@ from tests.helpers.events import LambdaContext, body_of, load_event, with_body
 
 
 @pytest.fixture(scope="module")
-def handler(trained: dict[str, Path], classifier: GenreClassifier) -> Handler:
-    return build_handler(Settings(model_dir=trained["artifact"]), classifier)
+def handler(packaged: dict[str, Path], classifier: GenreClassifier) -> Handler:
+    return build_handler(Settings(model_dir=packaged["artifact"]), classifier)
 
 
 @pytest.mark.parametrize("event_file", ["http_api_genre.json", "rest_api_genre.json"])
@@ -119,9 +119,12 @@ class TestTheModuleLevelEntryPoint:
         return importlib.import_module("genre_api.handler")
 
     def test_it_serves_the_model_named_in_the_environment(
-        self, trained: dict[str, Path], classifier: GenreClassifier, monkeypatch: pytest.MonkeyPatch
+        self,
+        packaged: dict[str, Path],
+        classifier: GenreClassifier,
+        monkeypatch: pytest.MonkeyPatch,
     ) -> None:
-        monkeypatch.setenv("MOVIE_GENRE_MODEL_DIR", str(trained["artifact"]))
+        monkeypatch.setenv("MOVIE_GENRE_MODEL_DIR", str(packaged["artifact"]))
         module = self.import_handler()
         response = module.handler(load_event("http_api_health.json"), LambdaContext())  # type: ignore[attr-defined]
         assert json.loads(response["body"])["model_version"] == classifier.version

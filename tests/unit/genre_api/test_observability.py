@@ -75,8 +75,8 @@ def output(capsys: pytest.CaptureFixture[str]) -> Iterator[Output]:
 
 
 @pytest.fixture
-def handler(trained: dict[str, Path], classifier: GenreClassifier) -> Handler:
-    return build_handler(Settings(model_dir=trained["artifact"]), classifier)
+def handler(packaged: dict[str, Path], classifier: GenreClassifier) -> Handler:
+    return build_handler(Settings(model_dir=packaged["artifact"]), classifier)
 
 
 @pytest.fixture
@@ -121,9 +121,9 @@ def test_the_text_is_never_logged_by_default(handler: Handler, output: Output) -
 
 
 def test_log_text_turns_text_logging_on(
-    trained: dict[str, Path], classifier: GenreClassifier, output: Output
+    packaged: dict[str, Path], classifier: GenreClassifier, output: Output
 ) -> None:
-    handler = build_handler(Settings(model_dir=trained["artifact"], log_text=True), classifier)
+    handler = build_handler(Settings(model_dir=packaged["artifact"], log_text=True), classifier)
     event = load_event("http_api_genre.json")
     handler(event, LambdaContext())
     assert output.request_line()["texts"] == [body_of(event)]
@@ -202,10 +202,10 @@ def test_an_unreadable_event_is_a_logged_500(handler: Handler, output: Output) -
 
 
 def test_observability_off_writes_nothing(
-    trained: dict[str, Path], classifier: GenreClassifier, output: Output
+    packaged: dict[str, Path], classifier: GenreClassifier, output: Output
 ) -> None:
     """The benchmark's baseline: the same handler with no logs, metrics or traces."""
-    handler = build_handler(Settings(model_dir=trained["artifact"]), classifier, observe=False)
+    handler = build_handler(Settings(model_dir=packaged["artifact"]), classifier, observe=False)
     assert handler(load_event("http_api_genre.json"), LambdaContext())["statusCode"] == 200
     assert output.text() == ""
 
@@ -220,14 +220,14 @@ def run_python(code: str, **env: str) -> subprocess.CompletedProcess[str]:
     )
 
 
-def test_the_log_level_comes_from_the_environment(trained: dict[str, Path]) -> None:
+def test_the_log_level_comes_from_the_environment(packaged: dict[str, Path]) -> None:
     code = (
         "import json\n"
         "from genre_api.handler import handler\n"
         "from tests.helpers.events import LambdaContext, load_event\n"
         "handler(load_event('http_api_genre.json'), LambdaContext())\n"
     )
-    env = {"MOVIE_GENRE_MODEL_DIR": str(trained["artifact"]), "PYTHONPATH": str(REPO)}
+    env = {"MOVIE_GENRE_MODEL_DIR": str(packaged["artifact"]), "PYTHONPATH": str(REPO)}
     quiet = run_python(code, POWERTOOLS_LOG_LEVEL="WARNING", **env)
     assert quiet.returncode == 0, quiet.stderr
     assert '"message":"request"' not in quiet.stdout
@@ -236,14 +236,14 @@ def test_the_log_level_comes_from_the_environment(trained: dict[str, Path]) -> N
     assert line["service"] == "genre-prod"
 
 
-def test_tracing_costs_nothing_where_it_is_off(trained: dict[str, Path]) -> None:
+def test_tracing_costs_nothing_where_it_is_off(packaged: dict[str, Path]) -> None:
     """No X-Ray SDK import (0.2 s) outside Lambda, under SAM local, or when disabled."""
     code = (
         "import sys\n"
         "from genre_api.handler import handler\n"
         "print('aws_xray_sdk' in sys.modules, handler.invoke.__name__)\n"
     )
-    model = {"MOVIE_GENRE_MODEL_DIR": str(trained["artifact"])}
+    model = {"MOVIE_GENRE_MODEL_DIR": str(packaged["artifact"])}
     for env in (
         {},
         {"LAMBDA_TASK_ROOT": "/var/task", "AWS_SAM_LOCAL": "true"},

@@ -4,7 +4,7 @@ import pandas as pd
 import pytest
 
 from genre_training.data import DataError, parse_genre_names, read_movies, split_movies
-from tests.helpers.data import MAIN_DATA, write_csv
+from tests.helpers.data import FIXTURE_ROWS, MAIN_DATA, write_csv
 
 
 @pytest.mark.parametrize(
@@ -26,12 +26,12 @@ def test_parse_genre_names(cell: str, names: list[str] | None) -> None:
     assert parse_genre_names(cell) == names
 
 
-def test_reads_the_original_movies_metadata_format(original_sample: Path) -> None:
-    frame, labels, report = read_movies(original_sample, min_genre_count=400)
+def test_reads_the_original_movies_metadata_format() -> None:
+    frame, labels, report = read_movies(FIXTURE_ROWS, min_genre_count=100)
     assert labels == ["Action", "Comedy", "Drama", "Romance", "Thriller"]
-    assert report.rows_read == 3087
-    assert report.skipped_empty_text == 18
-    assert report.usable == len(frame) == 2703
+    assert report.rows_read == 600
+    assert report.skipped_empty_text == 2
+    assert report.usable == len(frame) == 550
     assert frame["genres"].map(lambda genres: set(genres) <= set(labels) and genres).all()
 
 

@@ -46,9 +46,9 @@ def keys(s3) -> list[str]:
 
 
 def test_publish_then_pull_gives_back_the_same_verified_files(
-    s3, location: S3Location, trained: dict[str, Path], tmp_path: Path
+    s3, location: S3Location, packaged: dict[str, Path], tmp_path: Path
 ) -> None:
-    manifest = publish(trained["archive"], location)
+    manifest = publish(packaged["archive"], location)
     assert keys(s3) == sorted(
         [
             location.key("latest.json"),
@@ -58,43 +58,43 @@ def test_publish_then_pull_gives_back_the_same_verified_files(
         ]
     )
     golden = s3.get_object(Bucket=BUCKET, Key=location.key(manifest.version, "golden.json"))
-    assert golden["Body"].read() == (trained["artifact"] / "golden.json").read_bytes()
+    assert golden["Body"].read() == (packaged["artifact"] / "golden.json").read_bytes()
     assert latest(s3, location)["version"] == manifest.version
     assert list_versions(location) == [manifest.version]
 
     dest = tmp_path / "pulled"
     pulled, golden = pull(location, dest)
-    assert pulled == manifest == Manifest.read(trained["artifact"])
+    assert pulled == manifest == Manifest.read(packaged["artifact"])
     assert golden == 32
     pulled.verify_files(dest)
     assert (dest / "pipeline" / "meta.json").read_bytes() == (
-        trained["artifact"] / "pipeline" / "meta.json"
+        packaged["artifact"] / "pipeline" / "meta.json"
     ).read_bytes()
 
 
-def test_a_version_is_published_once(s3, location: S3Location, trained: dict[str, Path]) -> None:
-    publish(trained["archive"], location)
+def test_a_version_is_published_once(s3, location: S3Location, packaged: dict[str, Path]) -> None:
+    publish(packaged["archive"], location)
     with pytest.raises(StoreError, match="already exists"):
-        publish(trained["archive"], location)
+        publish(packaged["archive"], location)
 
 
 def test_a_failed_verification_leaves_nothing_and_latest_unmoved(
-    s3, location: S3Location, trained: dict[str, Path], monkeypatch: pytest.MonkeyPatch
+    s3, location: S3Location, packaged: dict[str, Path], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     s3.put_object(Bucket=BUCKET, Key=location.key("latest.json"), Body=b'{"version": "old"}')
     real_sha256 = store.sha256_stream
     calls = iter([real_sha256, lambda stream: "0" * 64])  # local hash right, read-back wrong
     monkeypatch.setattr(store, "sha256_stream", lambda stream: next(calls)(stream))
     with pytest.raises(StoreError, match="read back with sha256"):
-        publish(trained["archive"], location)
+        publish(packaged["archive"], location)
     assert keys(s3) == [location.key("latest.json")]
     assert latest(s3, location) == {"version": "old"}
 
 
 def test_pull_refuses_a_corrupt_archive_and_keeps_the_old_model(
-    s3, location: S3Location, trained: dict[str, Path], tmp_path: Path
+    s3, location: S3Location, packaged: dict[str, Path], tmp_path: Path
 ) -> None:
-    manifest = publish(trained["archive"], location)
+    manifest = publish(packaged["archive"], location)
     dest = tmp_path / "pulled"
     pull(location, dest)
     key = location.key(manifest.version, "model.tar.gz")
@@ -107,10 +107,10 @@ def test_pull_refuses_a_corrupt_archive_and_keeps_the_old_model(
 
 
 def test_pull_refuses_an_archive_whose_files_do_not_match_its_manifest(
-    s3, location: S3Location, trained: dict[str, Path], tmp_path: Path
+    s3, location: S3Location, packaged: dict[str, Path], tmp_path: Path
 ) -> None:
     forged = tmp_path / "forged.tar.gz"
-    with tarfile.open(trained["archive"]) as source, tarfile.open(forged, "w:gz") as target:
+    with tarfile.open(packaged["archive"]) as source, tarfile.open(forged, "w:gz") as target:
         for member in source.getmembers():
             data = source.extractfile(member).read()
             if member.name == "pipeline/meta.json":
@@ -124,9 +124,9 @@ def test_pull_refuses_an_archive_whose_files_do_not_match_its_manifest(
 
 
 def test_pull_a_named_version_and_unknown_ones(
-    s3, location: S3Location, trained: dict[str, Path], tmp_path: Path
+    s3, location: S3Location, packaged: dict[str, Path], tmp_path: Path
 ) -> None:
-    manifest = publish(trained["archive"], location)
+    manifest = publish(packaged["archive"], location)
     assert pull(location, tmp_path / "a", manifest.version)[0].version == manifest.version
     with pytest.raises(StoreError, match="version 20990101-nope not found"):
         pull(location, tmp_path / "b", "20990101-nope")
@@ -137,16 +137,16 @@ def test_nothing_published_yet(s3, location: S3Location, tmp_path: Path) -> None
         pull(location, tmp_path / "pulled")
 
 
-def test_missing_bucket(s3, trained: dict[str, Path], tmp_path: Path) -> None:
+def test_missing_bucket(s3, packaged: dict[str, Path], tmp_path: Path) -> None:
     nowhere = S3Location(bucket="no-such-bucket")
     with pytest.raises(StoreError, match="bucket 'no-such-bucket' does not exist"):
-        publish(trained["archive"], nowhere)
+        publish(packaged["archive"], nowhere)
     with pytest.raises(StoreError, match="bucket 'no-such-bucket' does not exist"):
         pull(nowhere, tmp_path / "pulled")
 
 
 def test_no_credentials(
-    monkeypatch: pytest.MonkeyPatch, trained: dict[str, Path], tmp_path: Path
+    monkeypatch: pytest.MonkeyPatch, packaged: dict[str, Path], tmp_path: Path
 ) -> None:
     for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE"):
         monkeypatch.delenv(name, raising=False)
@@ -154,11 +154,11 @@ def test_no_credentials(
     monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "none"))
     monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
     with pytest.raises(StoreError, match="no AWS credentials found"):
-        publish(trained["archive"], S3Location(bucket=BUCKET, region="us-east-1"))
+        publish(packaged["archive"], S3Location(bucket=BUCKET, region="us-east-1"))
 
 
 def test_access_denied(
-    s3, location: S3Location, trained: dict[str, Path], monkeypatch: pytest.MonkeyPatch
+    s3, location: S3Location, packaged: dict[str, Path], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from botocore.exceptions import ClientError
 
@@ -167,7 +167,7 @@ def test_access_denied(
 
     monkeypatch.setattr(S3Location, "client", lambda self: type("C", (), {"head_bucket": denied})())
     with pytest.raises(StoreError, match="access denied to s3://models"):
-        publish(trained["archive"], location)
+        publish(packaged["archive"], location)
 
 
 def test_something_that_is_not_an_archive_is_refused(

@@ -117,11 +117,11 @@ def run_hook(clients: Clients) -> dict[str, Any]:
 def test_a_version_that_answers_as_trained_gets_traffic(
     clients: Clients,
     classifier: GenreClassifier,
-    trained: dict[str, Path],
+    packaged: dict[str, Path],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setenv("EXPECTED_MODEL_VERSION", classifier.version)
-    golden, movies = golden_movies(trained["artifact"])
+    golden, movies = golden_movies(packaged["artifact"])
     clients.golden(classifier.version, json.dumps(golden).encode())
     sent: list[dict[str, Any]] = []
     clients.answer(real_answer(classifier, pretraffic.genres_event(movies)), sent)
@@ -140,13 +140,13 @@ def test_a_version_that_answers_as_trained_gets_traffic(
 def test_a_golden_score_that_moved_past_the_sets_tolerance_is_refused(
     clients: Clients,
     classifier: GenreClassifier,
-    trained: dict[str, Path],
+    packaged: dict[str, Path],
     monkeypatch: pytest.MonkeyPatch,
     tolerance: float | None,
     status: str,
 ) -> None:
     monkeypatch.setenv("EXPECTED_MODEL_VERSION", classifier.version)
-    golden, movies = golden_movies(trained["artifact"])
+    golden, movies = golden_movies(packaged["artifact"])
     answer = real_answer(classifier, pretraffic.genres_event(movies))
     assert golden["tolerance"] == 1e-4  # a float model's
     if tolerance is not None:
@@ -167,11 +167,11 @@ def test_a_golden_score_that_moved_past_the_sets_tolerance_is_refused(
 def test_a_version_that_serves_another_model_is_refused(
     clients: Clients,
     classifier: GenreClassifier,
-    trained: dict[str, Path],
+    packaged: dict[str, Path],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setenv("EXPECTED_MODEL_VERSION", "20991231-000000-other")
-    golden, movies = golden_movies(trained["artifact"])
+    golden, movies = golden_movies(packaged["artifact"])
     clients.golden("20991231-000000-other", json.dumps(golden).encode())
     clients.answer(real_answer(classifier, pretraffic.genres_event(movies)), [])
     clients.expect_status("Failed")
