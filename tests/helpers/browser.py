@@ -1,17 +1,17 @@
-"""A real browser for the demo page: Playwright driving Debian's Chromium (apt-get install
-chromium; Playwright's own browser download is not reachable from these machines)."""
+"""A real browser for the demo page: Playwright driving the Chromium that
+tests/helpers/chromium.py finds (the system's, else Playwright's own)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-CHROMIUM = Path("/usr/bin/chromium")
-# As root, without the closed network's background connections (see the environment notes).
+from tests.helpers.chromium import INSTALL_HINT, find_chromium
+
+# As root (no sandbox), and without background connections that a closed network refuses.
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -25,13 +25,14 @@ CHROMIUM_ARGS = [
 @contextmanager
 def browser_page() -> Iterator[tuple[Any, list[str]]]:
     """A page and the console errors it logs (JavaScript errors and failed loads included)."""
-    if not CHROMIUM.exists():
-        pytest.fail("no Chromium: apt-get install chromium (.ci/run installs it)")
+    chromium = find_chromium()
+    if chromium is None:
+        pytest.fail(INSTALL_HINT, pytrace=False)
     from playwright.sync_api import sync_playwright
 
     errors: list[str] = []
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        browser = playwright.chromium.launch(executable_path=str(chromium), args=CHROMIUM_ARGS)
         try:
             page = browser.new_page(viewport={"width": 900, "height": 1000})
             page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
