@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import tomllib
 
+import pytest
 import yaml
 
 from tests.helpers.data import REPO
@@ -49,3 +51,55 @@ def test_the_licence_is_declared_where_packaging_reads_it() -> None:
     project = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]
     assert project["license"] == "MIT"
     assert (REPO / project["license-files"][0]).read_text().startswith("MIT License")
+
+
+def requirements_of(extras: set[str]) -> set[str]:
+    """The package names that `pip install -e '.[extras]'` asks for, extras expanded."""
+    project = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]
+    names, pending, seen = set(), list(extras), set()
+    while pending:
+        extra = pending.pop()
+        if extra in seen:
+            continue
+        seen.add(extra)
+        for requirement in project["optional-dependencies"][extra]:
+            if match := re.fullmatch(r"movie-genre\[(.+)\]", requirement):
+                pending += match.group(1).split(",")
+            else:
+                names.add(re.split(r"[\[=<>~ ]", requirement, maxsplit=1)[0].lower())
+    return names | {re.split(r"[=<>]", r)[0] for r in project["dependencies"]}
+
+
+def installs_of(target: str) -> set[str]:
+    """What `make TARGET` would install into a new venv (dry run), by package name."""
+    plan = subprocess.run(
+        ["make", "-n", "--no-print-directory", target, "VENV=/nonexistent/venv"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    names = requirements_of(
+        {e for m in re.findall(r"-e '\.\[(.+?)\]'", plan) for e in m.split(",")}
+    )
+    for lock in re.findall(r"-r (\S+\.lock)", plan):
+        names |= set(re.findall(r"^([a-z0-9_.-]+)==", (REPO / lock).read_text(), re.MULTILINE))
+    return names
+
+
+@pytest.mark.parametrize("target", ["serve", "build", "local", "deploy", "rollback"])
+def test_serving_and_deploying_install_no_training_packages(target: str) -> None:
+    assert not installs_of(target) & {"torch", "pandas", "scikit-learn", "transformers"}
+
+
+def test_the_tests_and_the_minilm_recipe_get_pytorchs_cpu_build() -> None:
+    for target in (["test"], ["train", "RECIPE=minilm"]):
+        plan = subprocess.run(
+            ["make", "-n", "--no-print-directory", *target, "VENV=/nonexistent/venv"],
+            cwd=REPO,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        torch = [line for line in plan.splitlines() if "torch==" in line]
+        assert torch and "--index-url https://download.pytorch.org/whl/cpu" in torch[0]
