@@ -1,4 +1,5 @@
-"""What an AWS service said in a botocore ClientError: shared by the CLI and the model store."""
+"""What an AWS service said in a botocore ClientError, and what to do when there are no
+credentials: shared by the CLI and the model store."""
 
 from __future__ import annotations
 
@@ -20,3 +21,9 @@ def error_code(error: ServiceError) -> str:
 def error_message(error: ServiceError) -> str:
     """The service's own message, or the error itself when the service gave none."""
     return str(error.response.get("Error", {}).get("Message") or error)
+
+
+# What to do when boto3 finds no credentials: said the same way by the CLI and the model store.
+NO_CREDENTIALS = (
+    "no AWS credentials found (set AWS_PROFILE, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY)"
+)

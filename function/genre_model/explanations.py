@@ -20,13 +20,14 @@ from typing import TYPE_CHECKING
 
 from spacy.tokens import Doc
 
+# Re-exported (the API reads the limits here); defined apart so that the CLI needs no spaCy.
+from genre_model.explanation_limits import DEFAULT_TOP as DEFAULT_TOP
+from genre_model.explanation_limits import MAX_TOP as MAX_TOP
 from genre_model.text import compose_text
 
 if TYPE_CHECKING:
     from genre_model.classifier import GenreClassifier, Prediction
 
-DEFAULT_TOP = 8
-MAX_TOP = 20
 NEGLIGIBLE = 1e-7  # a removal that moves no score: not an explanation
 
 

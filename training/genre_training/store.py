@@ -18,7 +18,7 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
 
-from genre_model.aws_errors import error_code, error_message
+from genre_model.aws_errors import NO_CREDENTIALS, error_code, error_message
 from genre_model.manifest import (
     ARCHIVE_NAME,
     GOLDEN_NAME,
@@ -49,10 +49,7 @@ def s3_errors(location: S3Location, action: str) -> Iterator[None]:
     try:
         yield
     except NoCredentialsError as error:
-        raise StoreError(
-            f"{action}: no AWS credentials found (set AWS_PROFILE, or AWS_ACCESS_KEY_ID and "
-            "AWS_SECRET_ACCESS_KEY)"
-        ) from error
+        raise StoreError(f"{action}: {NO_CREDENTIALS}") from error
     except ClientError as error:
         code = error_code(error)
         if code == "NoSuchBucket" or (code == "404" and error.operation_name == "HeadBucket"):
