@@ -103,3 +103,12 @@ def test_the_tests_and_the_minilm_recipe_get_pytorchs_cpu_build() -> None:
         ).stdout
         torch = [line for line in plan.splitlines() if "torch==" in line]
         assert torch and "--index-url https://download.pytorch.org/whl/cpu" in torch[0]
+
+
+def test_the_readme_is_a_front_page_whose_links_resolve() -> None:
+    readme = (REPO / "README.md").read_text()
+    assert len(readme.splitlines()) <= 250
+    for document in [REPO / "README.md", *sorted((REPO / "docs").glob("*.md"))]:
+        for target in re.findall(r"\]\(([^)#\s]+)(?:#[^)]*)?\)", document.read_text()):
+            if "://" not in target:
+                assert (document.parent / target).exists(), f"{document.name} links to {target}"
