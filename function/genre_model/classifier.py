@@ -8,16 +8,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+# GOLDEN_TOLERANCE re-exported: package.py reads the default tolerance from here.
+from genre_model.golden import GOLDEN_TOLERANCE as GOLDEN_TOLERANCE
+from genre_model.golden import golden_tolerance, score_difference
 from genre_model.manifest import GOLDEN_NAME, PIPELINE_DIR, Manifest, ManifestError
 from genre_model.text import compose_text
 
 if TYPE_CHECKING:
     from spacy.language import Language
     from spacy.tokens import Doc
-
-# How far a golden score may move, unless the golden set says otherwise: float noise between
-# machines, far below any real change. An int8 model needs more (golden.json's "tolerance").
-GOLDEN_TOLERANCE = 1e-4
 
 
 class ModelError(Exception):
@@ -53,7 +52,7 @@ def read_golden(artifact_dir: Path) -> GoldenSet | None:
         return None
     try:
         data: Any = json.loads(path.read_text(encoding="utf-8"))
-        tolerance = float(data.get("tolerance", GOLDEN_TOLERANCE))
+        tolerance = golden_tolerance(data)
         return GoldenSet([GoldenMovie(**movie) for movie in data["movies"]], tolerance)
     except (ValueError, KeyError, TypeError, AttributeError) as error:
         raise ModelError(f"{path} is not a golden set: {error}") from error
@@ -161,14 +160,10 @@ class GenreClassifier:
         movies, tolerance = self.golden.movies, self.golden.tolerance
         predictions = self.predict([(movie.title, movie.description) for movie in movies])
         for movie, prediction in zip(movies, predictions, strict=True):
-            if set(movie.scores) != set(prediction.scores):
-                raise ModelError(
-                    f"golden check failed: the golden set's labels {sorted(movie.scores)} "
-                    f"differ from the model's {self.labels}"
-                )
-            worst = max(
-                abs(prediction.scores[label] - movie.scores[label]) for label in movie.scores
-            )
+            try:
+                worst = score_difference(movie.scores, prediction.scores)
+            except ValueError as error:
+                raise ModelError(f"golden check failed: {error}") from error
             if worst > tolerance:
                 raise ModelError(
                     f"golden check failed: {movie.title!r} scores differ from training by "

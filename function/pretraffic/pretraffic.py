@@ -1,40 +1,70 @@
 """CodeDeploy PreTraffic hook: check a new movie-genre version before any traffic reaches it.
 
-It invokes the new version (NEW_VERSION) with the golden set that `publish` stored beside the
-model meant to ship (s3://MODEL_BUCKET/MODEL_PREFIX/EXPECTED_MODEL_VERSION/golden.json), as an
-API Gateway POST /genres event, and reports Succeeded to CodeDeploy only if the version answers
-200, says it serves EXPECTED_MODEL_VERSION, and scores every golden movie as at training time.
-Anything else, an error included, reports Failed: CodeDeploy then stops and rolls back.
+It invokes the new version (NEW_VERSION) with the golden set of the model the image bundles,
+as an API Gateway POST /genres event, and reports Succeeded to CodeDeploy only if the version
+answers 200, says it serves EXPECTED_MODEL_VERSION, and scores every golden movie as at
+packaging time. Anything else, an error or a timeout included, reports Failed: CodeDeploy then
+stops and rolls back.
 
-Small on purpose: boto3 (in the Lambda runtime) and the standard library, no spaCy.
+The golden set travels in this function's own package (model/manifest.json and
+model/golden.json, copied by `make build` from the model the image bundles; see Makefile here),
+so a deployment never waits on a bucket that a new account has not filled yet, and this
+function reads no S3 at all. Its manifest's sha256 ties the golden set to the model version.
+
+Small on purpose: the standard library, boto3 (in the Lambda runtime) and three stdlib-only
+modules of genre_model that the build copies beside it (no spaCy).
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
-TOLERANCE = 1e-4  # unless golden.json says otherwise, as the function's own golden check
-VERSION_HEADER = "x-model-version"
+from genre_model.golden import MODEL_VERSION_HEADER, golden_tolerance, score_difference
+from genre_model.manifest import GOLDEN_NAME, Manifest
+
+# Where the build puts the bundled model's manifest and golden set.
+PACKAGED_MODEL = Path(__file__).resolve().parent / "model"
+# The new version may need a cold start (up to Lambda's 10 s init) and then its 30 s timeout:
+# past that, an answer is not coming. One attempt: a retry would only double the wait.
+INVOKE_TIMEOUTS = {"connect_timeout": 5, "read_timeout": 45}
+# Reporting the result must get through, or CodeDeploy waits an hour before it gives up.
+REPORT_TIMEOUTS = {"connect_timeout": 5, "read_timeout": 10}
+FAILED, SUCCEEDED = "Failed", "Succeeded"
 
 
 @dataclass(frozen=True)
 class Target:
     new_version: str  # the function version's ARN
     expected_model: str
-    bucket: str
-    prefix: str
 
     @classmethod
     def from_env(cls) -> Target:
         return cls(
             new_version=os.environ["NEW_VERSION"],
             expected_model=os.environ.get("EXPECTED_MODEL_VERSION", ""),
-            bucket=os.environ["MODEL_BUCKET"],
-            prefix=os.environ.get("MODEL_PREFIX", "movie-genre").strip("/"),
         )
+
+
+@dataclass(frozen=True)
+class PackagedGolden:
+    model_version: str
+    movies: list[dict[str, Any]]
+    tolerance: float
+
+    @classmethod
+    def read(cls, model_dir: Path) -> PackagedGolden:
+        """The golden set packaged beside this function, checked against its manifest."""
+        manifest = Manifest.read(model_dir)
+        data = (model_dir / GOLDEN_NAME).read_bytes()
+        if hashlib.sha256(data).hexdigest() != manifest.files.get(GOLDEN_NAME):
+            raise ValueError(f"{GOLDEN_NAME} does not match the manifest of {manifest.version}")
+        document = json.loads(data)
+        return cls(manifest.version, document["movies"], golden_tolerance(document))
 
 
 def genres_event(movies: list[dict[str, str]]) -> dict[str, Any]:
@@ -62,17 +92,17 @@ def genres_event(movies: list[dict[str, str]]) -> dict[str, Any]:
     }
 
 
-def check(target: Target, s3: Any, lambda_client: Any) -> list[str]:
+def check(target: Target, lambda_client: Any, model_dir: Path) -> list[str]:
     """What is wrong with the new version; an empty list when it may take traffic."""
     if not target.expected_model:
-        return ["ModelVersion is not set: deploy with --parameter-overrides ModelVersion=<version>"]
-    key = f"{target.prefix}/{target.expected_model}/golden.json"
-    try:
-        document = json.loads(s3.get_object(Bucket=target.bucket, Key=key)["Body"].read())
-        golden, tolerance = document["movies"], float(document.get("tolerance", TOLERANCE))
-    except Exception as error:
-        return [f"cannot read the golden set s3://{target.bucket}/{key}: {error}"]
-    movies = [{"title": m["title"], "description": m["description"]} for m in golden]
+        return ["ModelVersion is not set: deploy with make deploy (it passes the built model's)"]
+    golden = PackagedGolden.read(model_dir)
+    if golden.model_version != target.expected_model:
+        return [
+            f"this check carries the golden set of model {golden.model_version}, but the stack's "
+            f"ModelVersion is {target.expected_model}: build and deploy with the same make build"
+        ]
+    movies = [{"title": m["title"], "description": m["description"]} for m in golden.movies]
     invoked = lambda_client.invoke(
         FunctionName=target.new_version, Payload=json.dumps(genres_event(movies)).encode()
     )
@@ -81,40 +111,47 @@ def check(target: Target, s3: Any, lambda_client: Any) -> list[str]:
         return [f"the new version answered {response.get('statusCode')}: {str(response)[:500]}"]
     problems = []
     headers = {name.lower(): value for name, value in (response.get("headers") or {}).items()}
-    served = headers.get(VERSION_HEADER)
+    served = headers.get(MODEL_VERSION_HEADER)
     if served != target.expected_model:
         problems.append(f"the new version serves model {served}, not {target.expected_model}")
     results = json.loads(response["body"])["results"]
-    for movie, result in zip(golden, results, strict=True):
-        expected, actual = movie["scores"], result["scores"]
-        if set(expected) != set(actual):
-            problems.append(f"{movie['title']!r}: labels {sorted(actual)} not {sorted(expected)}")
+    for movie, result in zip(golden.movies, results, strict=True):
+        try:
+            worst = score_difference(movie["scores"], result["scores"])
+        except ValueError as error:
+            problems.append(f"{movie['title']!r}: {error}")
             continue
-        worst = max(abs(actual[label] - expected[label]) for label in expected)
-        if worst > tolerance:
+        if worst > golden.tolerance:
             problems.append(f"{movie['title']!r}: scores differ from training by {worst:.2g}")
     return problems
+
+
+def aws_client(service: str, timeouts: dict[str, int], attempts: int) -> Any:
+    import boto3  # in the Lambda runtime; imported here so that tests can pass their own clients
+    from botocore.config import Config
+
+    config = Config(**timeouts, retries={"mode": "standard", "total_max_attempts": attempts})
+    return boto3.client(service, config=config)
 
 
 def handler(
     event: dict[str, Any], context: Any, clients: dict[str, Any] | None = None
 ) -> dict[str, Any]:
-    import boto3  # in the Lambda runtime; imported here so tests can pass their own clients
-
-    clients = clients or {name: boto3.client(name) for name in ("s3", "lambda", "codedeploy")}
+    status, problems = FAILED, ["the check stopped before it finished"]
+    clients = clients or {}
     try:
-        problems = check(Target.from_env(), clients["s3"], clients["lambda"])
+        lambda_client = clients.get("lambda") or aws_client("lambda", INVOKE_TIMEOUTS, 1)
+        problems = check(Target.from_env(), lambda_client, PACKAGED_MODEL)
+        status = FAILED if problems else SUCCEEDED
     except Exception as error:
         problems = [f"the check could not run: {error!r}"]
-    status = "Failed" if problems else "Succeeded"
-    print(
-        json.dumps(
-            {"level": "ERROR" if problems else "INFO", "status": status, "problems": problems}
+    finally:
+        level = "INFO" if status == SUCCEEDED else "ERROR"
+        print(json.dumps({"level": level, "status": status, "problems": problems}))
+        codedeploy = clients.get("codedeploy") or aws_client("codedeploy", REPORT_TIMEOUTS, 3)
+        codedeploy.put_lifecycle_event_hook_execution_status(
+            deploymentId=event["DeploymentId"],
+            lifecycleEventHookExecutionId=event["LifecycleEventHookExecutionId"],
+            status=status,
         )
-    )
-    clients["codedeploy"].put_lifecycle_event_hook_execution_status(
-        deploymentId=event["DeploymentId"],
-        lifecycleEventHookExecutionId=event["LifecycleEventHookExecutionId"],
-        status=status,
-    )
     return {"status": status, "problems": problems}
