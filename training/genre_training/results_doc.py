@@ -69,8 +69,13 @@ def update_summary(readme: Path, row: str) -> None:
     if table is None:
         raise StepError(f"{readme} has no {markers(SUMMARY_SECTION)[0]} section for the results")
     key = row.split("|")[1]
-    lines = [line for line in table.splitlines() if line.split("|")[1:2] != [key]]
-    write_section(readme, SUMMARY_SECTION, "\n".join([*lines, row]))
+    lines = table.splitlines()
+    same = [i for i, line in enumerate(lines) if line.split("|")[1:2] == [key]]
+    if same:
+        lines[same[0]] = row
+    else:
+        lines.append(row)
+    write_section(readme, SUMMARY_SECTION, "\n".join(lines))
 
 
 def record(

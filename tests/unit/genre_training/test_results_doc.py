@@ -34,8 +34,8 @@ README_TABLE = """# project
 <!-- begin summary -->
 | recipe | test micro F1, tuned | test macro F1, tuned | TF-IDF baseline |
 |---|---|---|---|
-| `minilm` | 0.715 | 0.680 | 0.682 |
 | `offline` | 0.600 | 0.500 | 0.682 |
+| `minilm` | 0.715 | 0.680 | 0.682 |
 <!-- end summary -->
 
 more text
@@ -67,6 +67,7 @@ def test_the_readme_row_of_a_recipe_is_replaced_and_others_kept(tmp_path: Path) 
     assert "| `minilm` | 0.715 | 0.680 | 0.682 |" in table
     assert "| `offline` | 0.683 | 0.640 | 0.682 |" in table
     assert "0.600" not in table
+    assert table.index("`offline`") < table.index("`minilm`")  # replaced in place
     assert readme.read_text().endswith("more text\n")
     section = read_section(tmp_path / "r.md", "accuracy-offline")
     assert section is not None and "### Summary" in section
