@@ -5,16 +5,19 @@ from __future__ import annotations
 import csv
 import json
 import os
-import tempfile
-from collections.abc import Callable, Sequence
+import secrets
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO, Any
 
-from movie_classifier.client import Classified, Classifier, ClassifierError, Movie
+from movie_classifier.classifier import Classified, Classifier, Movie
+from movie_classifier.errors import FileProblem, UsageProblem
 
 DESCRIPTION_COLUMNS = ("description", "overview")  # ours, then movies_metadata.csv's
 OUTPUT_FORMATS = (".jsonl", ".csv")
+NEW_FILE_MODE = 0o666  # less the umask, as for any file a program creates (0644 under 022)
 
 
 @dataclass(frozen=True)
@@ -29,22 +32,31 @@ class Row:
 
 
 def read_rows(path: Path) -> list[Row]:
+    """The movies of a CSV, or the error that says why there are none: a file that does not exist
+    is a usage error; one that cannot be read, is empty or lacks the columns, a FileProblem."""
     try:
         with path.open(newline="", encoding="utf-8-sig") as stream:
             reader = csv.DictReader(stream)
-            columns = reader.fieldnames or []
+            columns = reader.fieldnames
+            if not columns:
+                raise FileProblem(f"{path} is empty: it needs a header line and movies")
             text_column = next((c for c in DESCRIPTION_COLUMNS if c in columns), None)
             if "title" not in columns or text_column is None:
-                raise ClassifierError(
+                raise FileProblem(
                     f"{path} needs a 'title' column and a 'description' (or 'overview') column; "
                     f"it has {columns}"
                 )
-            return [
+            rows = [
                 Row(number, record.get("title") or "", record.get(text_column) or "")
                 for number, record in enumerate(reader, start=1)
             ]
+    except FileNotFoundError as error:
+        raise UsageProblem(f"cannot read {path}: no such file") from error
     except (OSError, UnicodeDecodeError, csv.Error) as error:
-        raise ClassifierError(f"cannot read {path}: {error}") from error
+        raise FileProblem(f"cannot read {path}: {error}") from error
+    if not rows:
+        raise FileProblem(f"{path} is empty: it has a header line but no movies")
+    return rows
 
 
 def classify_rows(
@@ -83,46 +95,77 @@ def classify_rows(
 
 def check_output(output: Path) -> None:
     if output.suffix not in OUTPUT_FORMATS:
-        raise ClassifierError(f"--output must end in {' or '.join(OUTPUT_FORMATS)}: {output}")
+        raise UsageProblem(f"--output must end in {' or '.join(OUTPUT_FORMATS)}: {output}")
 
 
 def write_results(rows: Sequence[Row], results: Sequence[Classified | str], output: Path) -> None:
-    """Write atomically: a failed run leaves no half-written output file."""
+    """One record per row, in the format output's suffix names."""
     check_output(output)
-    labels = next((list(r.scores) for r in results if isinstance(r, Classified)), [])
+    records = [_record(row, result) for row, result in zip(rows, results, strict=True)]
+
+    def write(stream: IO[str]) -> None:
+        if output.suffix == ".jsonl":
+            _write_jsonl(records, stream)
+        else:
+            _write_csv(records, _labels(results), stream)
+
+    try:
+        _write_atomically(output, write)
+    except OSError as error:
+        raise FileProblem(f"cannot write {output}: {error.strerror or error}") from error
+
+
+def _write_atomically(output: Path, write: Callable[[IO[str]], None]) -> None:
+    """Write through a temporary file beside output: a failed run leaves no half-written file.
+
+    A new file gets the mode any new file gets (0666 less the umask); a file replaced keeps its
+    mode, as a shell's `>` would.
+    """
     output.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=output.parent, prefix=f".{output.name}.")
+    kept_mode = output.stat().st_mode & 0o777 if output.exists() else None
+    temporary = output.parent / f".{output.name}.{secrets.token_hex(4)}.tmp"
+    handle = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, NEW_FILE_MODE)
     try:
         with os.fdopen(handle, "w", newline="", encoding="utf-8") as stream:
-            records = (_record(row, result) for row, result in zip(rows, results, strict=True))
-            if output.suffix == ".jsonl":
-                for record in records:
-                    stream.write(json.dumps(record, ensure_ascii=False) + "\n")
-            else:
-                columns = [
-                    "row",
-                    "title",
-                    "description",
-                    "genre",
-                    "genres",
-                    "model_version",
-                    *(f"score_{label}" for label in labels),
-                    "error",
-                ]
-                writer = csv.DictWriter(stream, fieldnames=columns)
-                writer.writeheader()
-                for record in records:
-                    scores = record.pop("scores", {})
-                    record["genres"] = ";".join(record.get("genres", []))
-                    writer.writerow(record | {f"score_{k}": v for k, v in scores.items()})
+            if kept_mode is not None:
+                os.fchmod(stream.fileno(), kept_mode)
+            write(stream)
         os.replace(temporary, output)
     except BaseException:
-        Path(temporary).unlink(missing_ok=True)
+        temporary.unlink(missing_ok=True)
         raise
 
 
-def _record(row: Row, result: Classified | str) -> dict:
-    record: dict = {"row": row.number, "title": row.title, "description": row.description}
+def _labels(results: Iterable[Classified | str]) -> list[str]:
+    return next((list(r.scores) for r in results if isinstance(r, Classified)), [])
+
+
+def _write_jsonl(records: Iterable[dict[str, Any]], stream: IO[str]) -> None:
+    for record in records:
+        stream.write(json.dumps(record, ensure_ascii=False) + "\n")
+
+
+def _write_csv(records: Iterable[dict[str, Any]], labels: list[str], stream: IO[str]) -> None:
+    columns = [
+        "row",
+        "title",
+        "description",
+        "genre",
+        "genres",
+        "model_version",
+        *(f"score_{label}" for label in labels),
+        "error",
+    ]
+    writer = csv.DictWriter(stream, fieldnames=columns)
+    writer.writeheader()
+    for record in records:
+        scores = record.pop("scores", {})
+        record["genres"] = ";".join(record.get("genres", []))
+        writer.writerow(record | {f"score_{k}": v for k, v in scores.items()})
+
+
+def _record(row: Row, result: Classified | str) -> dict[str, Any]:
+    record: dict[str, Any] = {"row": row.number, "title": row.title, "description": row.description}
     if isinstance(result, str):
         return record | {"error": result}
     return record | {

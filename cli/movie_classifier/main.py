@@ -5,34 +5,69 @@ from __future__ import annotations
 import json
 import pprint
 import sys
+import textwrap
+from dataclasses import dataclass
 from pathlib import Path
 
 import click
 
+from genre_model.explanation_limits import DEFAULT_TOP, MAX_TOP
+from genre_model.locations import MODEL_DIR_ENV
 from movie_classifier.batch import Row, check_output, classify_rows, read_rows, write_results
-from movie_classifier.client import (
+from movie_classifier.classifier import Classifier, Movie
+from movie_classifier.constants import (
+    DEFAULT_BATCH_SIZE,
+    DEFAULT_CONCURRENCY,
+    DEFAULT_RETRIES,
+    DEFAULT_TIMEOUT_S,
     EMBEDDED,
-    Classifier,
-    ClassifierError,
-    EmbeddedClassifier,
-    HttpClassifier,
-    Movie,
-    aws_signer,
-    execute_api_region,
-    stack_endpoint,
+    ENDPOINT_ENV,
+    STACK_URL_OUTPUT,
 )
+from movie_classifier.embedded import EmbeddedClassifier
+from movie_classifier.endpoint import parse_endpoint
+from movie_classifier.errors import ClassifierError, UsageProblem, exit_codes
+from movie_classifier.http_api import HttpClassifier
+from movie_classifier.iam import api_region, aws_signer, custom_domain
+from movie_classifier.stack import stack_endpoint
 
-ENDPOINT_ENV = "MOVIE_CLASSIFIER_ENDPOINT"
-EXAMPLE = (
+EXAMPLES = (
     "Examples:\n\n"
     '  movie_classifier --title "Othello" --description "The evil Iago pretends to be friend of '
     'Othello in order to manipulate him to serve his own end."\n\n'
-    "  movie_classifier --endpoint http://127.0.0.1:3000 --title ... --description ...\n\n"
-    "  movie_classifier --stack movie-genre --file movies.csv --output genres.jsonl\n\n"
-    "Exit codes: 0 ok, 1 other error, 2 usage, 3 model missing (embedded), 4 endpoint "
-    "unreachable, 5 timeout, 6 request refused (4xx, a 403 for IAM included), 7 server error "
-    "(5xx), 8 throttled, 9 --stack/--iam not usable (stack, credentials, region)."
+    "  movie_classifier --endpoint http://127.0.0.1:3000 --explain --title ... "
+    "--description ...\n\n"
+    "  movie_classifier --stack movie-genre-dev --region us-east-1 --file movies.csv "
+    "--output genres.jsonl\n\n"
+    "  movie_classifier --stack movie-genre-prod --region us-east-1 --json --title ... "
+    "--description ...\n\n"
 )
+
+
+def _epilog() -> str:
+    """The examples, then every exit code as the error classes define it."""
+    codes = "\n".join(
+        textwrap.fill(meaning, 78, initial_indent=f"  {code}  ", subsequent_indent=" " * 5)
+        for code, meaning in exit_codes()
+    )
+    return (
+        f"{EXAMPLES}Exit codes (an error is one line, 'Error: ...'; a usage error also shows "
+        f"the usage):\n\n\b\n{codes}"
+    )
+
+
+@dataclass(frozen=True)
+class Connection:
+    """Where the movies go, from the options: the model in-process, or an API."""
+
+    endpoint: str | None
+    stack: str | None
+    iam: bool | None
+    iam_host: str | None
+    region: str | None
+    profile: str | None
+    timeout: float
+    retries: int
 
 
 def _non_empty(_ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
@@ -41,7 +76,14 @@ def _non_empty(_ctx: click.Context, param: click.Parameter, value: str | None) -
     return value
 
 
-@click.command(epilog=EXAMPLE, context_settings={"max_content_width": 100})
+def _host_name(_ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    try:
+        return None if value is None else custom_domain(value)
+    except UsageProblem as error:
+        raise click.BadParameter(error.message, param=param) from error
+
+
+@click.command(epilog=_epilog(), context_settings={"max_content_width": 100})
 @click.option("--title", callback=_non_empty, help="The movie's title.")
 @click.option("--description", callback=_non_empty, help="The movie's plot description.")
 @click.option(
@@ -52,11 +94,12 @@ def _non_empty(_ctx: click.Context, param: click.Parameter, value: str | None) -
 )
 @click.option(
     "--explain",
-    type=click.IntRange(1, 20),
+    type=click.IntRange(1, MAX_TOP),
     is_flag=False,
-    flag_value=8,
+    flag_value=DEFAULT_TOP,
     default=None,
-    help="Also say which words drove each genre's score: the top N per genre (default 8).",
+    help=f"Also say which words drove each genre's score: the top N per genre "
+    f"(default {DEFAULT_TOP}, at most {MAX_TOP}).",
 )
 @click.option(
     "--endpoint",
@@ -68,13 +111,21 @@ def _non_empty(_ctx: click.Context, param: click.Parameter, value: str | None) -
 @click.option(
     "--stack",
     default=None,
-    help="CloudFormation stack made by `sam deploy`: its GenreApiUrl is the endpoint.",
+    help=f"CloudFormation stack made by `sam deploy` (movie-genre-dev, movie-genre-prod): "
+    f"its {STACK_URL_OUTPUT} output is the endpoint.",
 )
 @click.option(
     "--iam/--no-iam",
     default=None,
-    help="Sign requests with AWS SigV4 for an API whose routes need IAM authorization. "
-    "Default: signed with --stack and for execute-api URLs when AWS credentials are found.",
+    help="Sign requests with AWS SigV4 for an API whose routes need IAM authorization, only "
+    "to an execute-api host (https) or loopback. Default: signed with --stack and for "
+    "execute-api URLs when AWS credentials are found.",
+)
+@click.option(
+    "--iam-host",
+    callback=_host_name,
+    default=None,
+    help="The API's custom domain (e.g. api.example.com): --iam signs for it too. Implies --iam.",
 )
 @click.option(
     "--region",
@@ -86,8 +137,8 @@ def _non_empty(_ctx: click.Context, param: click.Parameter, value: str | None) -
     "--model-dir",
     type=click.Path(file_okay=False, path_type=Path),
     default=None,
-    help="Model artifact for the in-process mode [env MOVIE_GENRE_MODEL_DIR; default: "
-    "the model kept in the repository].",
+    help=f"Model artifact for the in-process mode [env {MODEL_DIR_ENV}; default: "
+    "the model shipped with the package].",
 )
 @click.option(
     "--file",
@@ -104,28 +155,28 @@ def _non_empty(_ctx: click.Context, param: click.Parameter, value: str | None) -
 @click.option(
     "--batch-size",
     type=click.IntRange(1, 256),
-    default=64,
+    default=DEFAULT_BATCH_SIZE,
     show_default=True,
     help="Movies per request with --file.",
 )
 @click.option(
     "--concurrency",
     type=click.IntRange(1, 64),
-    default=4,
+    default=DEFAULT_CONCURRENCY,
     show_default=True,
     help="Requests in flight at once with --file (spreads over Lambda instances).",
 )
 @click.option(
     "--timeout",
     type=click.FloatRange(min=0.1),
-    default=30.0,
+    default=DEFAULT_TIMEOUT_S,
     show_default=True,
     help="Seconds to wait for each answer.",
 )
 @click.option(
     "--retries",
     type=click.IntRange(0, 10),
-    default=4,
+    default=DEFAULT_RETRIES,
     show_default=True,
     help="Retries, with backoff, when the API is throttling (429/503).",
 )
@@ -137,6 +188,7 @@ def main(
     endpoint: str | None,
     stack: str | None,
     iam: bool | None,
+    iam_host: str | None,
     region: str | None,
     profile: str | None,
     model_dir: Path | None,
@@ -152,6 +204,36 @@ def main(
     Prints the most likely genre. The model runs in-process unless --endpoint or --stack name a
     deployment of the movie-genre API.
     """
+    _check_usage(title, description, input_file, output, explain)
+    if stack and endpoint not in (None, ""):
+        raise click.UsageError("give either --endpoint or --stack, not both")
+    if iam_host and iam is False:
+        raise click.UsageError("--iam-host names a host to sign for: not with --no-iam")
+    signing = True if iam_host else iam
+    connection = Connection(endpoint, stack, signing, iam_host, region, profile, timeout, retries)
+    try:
+        # The file before a model load or a stack lookup: a bad file should fail fast.
+        rows = read_rows(input_file) if input_file is not None else None
+        classifier = _classifier(connection, model_dir)
+        if rows is not None and output is not None:
+            _classify_file(classifier, rows, output, batch_size, concurrency)
+        else:
+            _classify_one(classifier, str(title), str(description), as_json, explain)
+    except UsageProblem as error:
+        raise click.UsageError(error.message) from error
+    except ClassifierError as error:
+        click.echo(f"Error: {error.message}", err=True)
+        sys.exit(error.exit_code)
+
+
+def _check_usage(
+    title: str | None,
+    description: str | None,
+    input_file: Path | None,
+    output: Path | None,
+    explain: int | None,
+) -> None:
+    """The options that go together: one movie, or a file and its output."""
     if input_file is None:
         for name, value in (("--title", title), ("--description", description)):
             if value is None:
@@ -162,48 +244,29 @@ def main(
         raise click.UsageError("--explain is for one movie (--title/--description), not --file")
     elif output is None:
         raise click.UsageError("--file needs --output (a .jsonl or .csv path)")
-    if stack and endpoint not in (None, ""):
-        raise click.UsageError("give either --endpoint or --stack, not both")
-    try:
-        rows = None
-        if input_file is not None and output is not None:
-            # Before a model load or a stack lookup: a bad file should fail fast.
+    else:
+        try:
             check_output(output)
-            rows = read_rows(input_file)
-        classifier = _classifier(endpoint, stack, iam, region, profile, model_dir, timeout, retries)
-        if rows is not None and output is not None:
-            _classify_file(classifier, rows, output, batch_size, concurrency)
-        else:
-            _classify_one(classifier, str(title), str(description), as_json, explain)
-    except ClassifierError as error:
-        click.echo(f"Error: {error.message}", err=True)
-        sys.exit(error.exit_code)
+        except UsageProblem as error:
+            raise click.UsageError(error.message) from error
 
 
-def _classifier(
-    endpoint: str | None,
-    stack: str | None,
-    iam: bool | None,
-    region: str | None,
-    profile: str | None,
-    model_dir: Path | None,
-    timeout: float,
-    retries: int,
-) -> Classifier:
-    if stack:
-        endpoint = stack_endpoint(stack, region, profile)
+def _classifier(connection: Connection, model_dir: Path | None) -> Classifier:
+    """The in-process model, or the API the options name, signed where they say so."""
+    c = connection
+    endpoint = stack_endpoint(c.stack, c.region, c.profile) if c.stack else c.endpoint
     if not endpoint or endpoint == EMBEDDED:
-        if iam:
-            raise click.UsageError("--iam signs requests to an API: give --endpoint or --stack")
+        if c.iam:
+            raise UsageProblem("--iam signs requests to an API: give --endpoint or --stack")
         return EmbeddedClassifier(model_dir)
-    if not endpoint.startswith(("http://", "https://")):
-        raise click.BadParameter(
-            f"{endpoint!r} is not an http(s) URL nor '{EMBEDDED}'", param_hint="'--endpoint'"
-        )
+    where = f"stack {c.stack!r}'s {STACK_URL_OUTPUT}" if c.stack else "--endpoint"
+    api = parse_endpoint(endpoint, where)
     signer = None
-    if iam or (iam is None and (stack or execute_api_region(endpoint))):
-        signer = aws_signer(endpoint, region=region, profile=profile, required=bool(iam))
-    return HttpClassifier(endpoint, timeout=timeout, retries=retries, signer=signer)
+    if c.iam or (c.iam is None and (c.stack or api_region(api.host))):
+        signer = aws_signer(
+            api, region=c.region, profile=c.profile, required=bool(c.iam), iam_host=c.iam_host
+        )
+    return HttpClassifier(api.url, timeout=c.timeout, retries=c.retries, signer=signer)
 
 
 def _classify_one(

@@ -11,6 +11,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from genre_model.explanation_limits import MAX_TOP
 from tests.helpers.data import MAIN_DATA
 from tests.helpers.servers import served_api
 
@@ -120,3 +121,16 @@ def test_explain_is_for_one_movie(catalogue: Path, tmp_path: Path) -> None:
     result = classify("--file", str(catalogue), "--output", str(tmp_path / "o.jsonl"), "--explain")
     assert result.returncode == 2
     assert "--explain is for one movie" in result.stderr
+
+
+def test_the_most_words_the_cli_asks_for_the_api_gives(server: str) -> None:
+    """The CLI's --explain limits are the API's: its largest is accepted, one more is refused
+    by the CLI itself (usage, before any request)."""
+    movie = ["--title", "Othello", "--description", " ".join(f"word{i}" for i in range(40))]
+    most = classify("--endpoint", server, *movie, "--explain", str(MAX_TOP), "--json")
+    assert most.returncode == 0, most.stderr
+    words = json.loads(most.stdout)["explanations"]
+    assert max(len(listed) for listed in words.values()) == MAX_TOP
+    too_many = classify("--endpoint", server, *movie, "--explain", str(MAX_TOP + 1))
+    assert too_many.returncode == 2
+    assert f"1<=x<={MAX_TOP}" in too_many.stderr

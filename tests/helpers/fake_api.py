@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import threading
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -13,9 +12,13 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 @dataclass
 class Answer:
+    """One scripted answer. body None: a /genres answer for the movies sent; a str goes as
+    text/plain and anything else as JSON, unless headers name another Content-Type. hang: no
+    answer until the fake API closes (a server slower than any timeout, with no real wait)."""
+
     status: int = 200
     body: object = None
-    delay: float = 0.0
+    hang: bool = False
     headers: dict[str, str] = field(default_factory=dict)
 
 
@@ -37,6 +40,7 @@ def fake_api(
     """
     received: list[dict] = []
     lock = threading.Lock()
+    closing = threading.Event()
 
     class Handler(BaseHTTPRequestHandler):
         def do_POST(self) -> None:
@@ -49,13 +53,18 @@ def fake_api(
                         {**dict(self.headers.items()), ":path": self.path, ":body": raw.decode()}
                     )
                 answer = answers[min(len(received), len(answers)) - 1]
-            time.sleep(answer.delay)
+            if answer.hang:
+                closing.wait()
+                return
             payload = answer.body
             if payload is None:
                 payload = genres_body(len(body["movies"]))
-            data = payload.encode() if isinstance(payload, str) else json.dumps(payload).encode()
+            text = isinstance(payload, str)
+            data = payload.encode() if text else json.dumps(payload).encode()
+            headers = {"Content-Type": "text/plain" if text else "application/json"}
+            headers |= answer.headers
             self.send_response(answer.status)
-            for name, value in answer.headers.items():
+            for name, value in headers.items():
                 self.send_header(name, value)
             self.send_header("Content-Length", str(len(data)))
             self.end_headers()
@@ -74,10 +83,12 @@ def fake_api(
             pass  # a client that timed out and hung up: expected, not worth a traceback
 
     server = Server(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    # A short poll: shutdown() waits up to one poll for the serving loop to notice.
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
     thread.start()
     try:
         yield f"http://127.0.0.1:{server.server_address[1]}", received
     finally:
+        closing.set()
         server.shutdown()
         server.server_close()

@@ -1,5 +1,8 @@
 import csv
 import json
+import os
+import stat
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -98,7 +101,8 @@ def test_a_failed_run_leaves_no_output_file(tmp_path: Path) -> None:
         (["--file", "in.csv"], "--file needs --output"),
         (["--file", "in.csv", "--output", "o.jsonl", "--title", "x"], "either --file or --title"),
         (["--file", "in.csv", "--output", "o.txt"], "--output must end in .jsonl or .csv"),
-        (["--file", "nope.csv", "--output", "o.jsonl"], "cannot read nope.csv"),
+        (["--file", "in.csv", "--output", "x.txt"], "--output must end in .jsonl or .csv: x.txt"),
+        (["--file", "nope.csv", "--output", "o.jsonl"], "cannot read nope.csv: no such file"),
     ],
 )
 def test_usage_mistakes(
@@ -107,8 +111,9 @@ def test_usage_mistakes(
     monkeypatch.chdir(tmp_path)
     write(tmp_path / "in.csv", movies(2))
     result = CliRunner().invoke(main, ["--endpoint", "http://127.0.0.1:9", *args])
-    assert result.exit_code != 0
+    assert result.exit_code == 2
     assert message in result.output
+    assert not (tmp_path / "o.jsonl").exists() and not (tmp_path / "x.txt").exists()
 
 
 def test_a_file_without_the_columns_is_refused(tmp_path: Path) -> None:
@@ -118,3 +123,75 @@ def test_a_file_without_the_columns_is_refused(tmp_path: Path) -> None:
     )
     assert result.exit_code == 1
     assert "needs a 'title' column and a 'description' (or 'overview') column" in result.output
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ("", "in.csv is empty: it needs a header line and movies"),
+        ("\n", "in.csv is empty: it needs a header line and movies"),
+        ("title,description\n", "in.csv is empty: it has a header line but no movies"),
+    ],
+)
+def test_an_empty_file_says_it_is_empty(tmp_path: Path, content: str, message: str) -> None:
+    source = tmp_path / "in.csv"
+    source.write_text(content)
+    result = CliRunner().invoke(
+        main, ["--file", str(source), "--output", str(tmp_path / "o.jsonl")]
+    )
+    assert result.exit_code == 1
+    assert result.output.strip() == f"Error: {source.parent}/{message}"
+    assert not (tmp_path / "o.jsonl").exists()
+
+
+@pytest.fixture
+def umask_022() -> Iterator[None]:
+    previous = os.umask(0o022)
+    try:
+        yield
+    finally:
+        os.umask(previous)
+
+
+def run_file(source: Path, output: Path, url: str) -> None:
+    result = CliRunner().invoke(
+        main, ["--endpoint", url, "--file", str(source), "--output", str(output)]
+    )
+    assert result.exit_code == 0, result.output
+
+
+@pytest.mark.parametrize("suffix", [".jsonl", ".csv"])
+def test_a_new_output_file_gets_ordinary_permissions(
+    tmp_path: Path, suffix: str, umask_022: None
+) -> None:
+    source = write(tmp_path / "in.csv", movies(3))
+    output = tmp_path / "new" / f"out{suffix}"
+    with fake_api([Answer()]) as (url, _):
+        run_file(source, output, url)
+    assert stat.S_IMODE(output.stat().st_mode) == 0o644
+    assert sorted(p.name for p in output.parent.iterdir()) == [output.name]  # no temporary left
+
+
+def test_a_replaced_output_file_keeps_its_permissions(tmp_path: Path, umask_022: None) -> None:
+    source = write(tmp_path / "in.csv", movies(3))
+    output = tmp_path / "out.jsonl"
+    output.write_text("old results\n")
+    output.chmod(0o640)
+    with fake_api([Answer()]) as (url, _):
+        run_file(source, output, url)
+    assert stat.S_IMODE(output.stat().st_mode) == 0o640
+    assert "old results" not in output.read_text()
+
+
+def test_an_output_that_cannot_be_written_is_one_line(tmp_path: Path) -> None:
+    source = write(tmp_path / "in.csv", movies(2))
+    (tmp_path / "a-file").write_text("")
+    output = tmp_path / "a-file" / "out.jsonl"
+    with fake_api([Answer()]) as (url, _):
+        result = CliRunner().invoke(
+            main, ["--endpoint", url, "--file", str(source), "--output", str(output)]
+        )
+    assert result.exit_code == 1
+    (error,) = [line for line in result.output.splitlines() if line.startswith("Error:")]
+    assert error.startswith(f"Error: cannot write {output}: ")
+    assert "Traceback" not in result.output

@@ -1,9 +1,11 @@
-"""SigV4 signing for IAM-protected APIs: --iam, --stack, execute-api URLs, and the 403 message."""
+"""SigV4 signing for IAM-protected APIs: --iam, --stack, execute-api URLs, the 403 message, and
+the hosts that signed requests may go to."""
 
 from __future__ import annotations
 
 import json
 import re
+import sys
 
 import pytest
 from botocore.auth import SigV4Auth
@@ -11,26 +13,18 @@ from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 from click.testing import CliRunner
 
-from movie_classifier.client import HttpClassifier, Movie, Refused, SigV4, execute_api_region
+from movie_classifier.classifier import Movie
+from movie_classifier.endpoint import parse_endpoint
+from movie_classifier.errors import Refused, ServerFailed, UsageProblem
+from movie_classifier.http_api import HttpClassifier
+from movie_classifier.iam import SigV4, check_signable, execute_api_region
 from movie_classifier.main import main
 from tests.helpers.fake_api import Answer, fake_api
+from tests.unit.movie_classifier.conftest import KEY, SECRET
 
 OTHELLO = ["--title", "Othello", "--description", "The evil Iago pretends to be a friend."]
-KEY, SECRET = "AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"
 FORBIDDEN = Answer(403, {"message": "Forbidden"})
-
-
-@pytest.fixture
-def aws_credentials(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", KEY)
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", SECRET)
-
-
-@pytest.fixture
-def no_aws_credentials(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:
-    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "none"))
-    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "none"))
-    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+API = "https://abc123.execute-api.us-east-1.amazonaws.com"
 
 
 def assert_validly_signed(seen: dict[str, str], url: str, region: str) -> None:
@@ -63,6 +57,12 @@ def assert_validly_signed(seen: dict[str, str], url: str, region: str) -> None:
         ("https://abc123.execute-api.cn-north-1.amazonaws.com.cn/prod", "cn-north-1"),
         ("http://127.0.0.1:3000", None),
         ("https://example.org/abc.execute-api.us-east-1.amazonaws.com", None),
+        ("https://abc123.execute-api.us-east-1.amazonaws.com./", None),
+        ("https://2130706433?.execute-api.us-east-1.amazonaws.com", None),
+        ("https://abc123.execute-api.us-east-1.amazonaws.com@example.org", None),
+        ("https://abc123.execute-api.us-east-1.amazonaws.com.example.org", None),
+        ("https://ABC123.Execute-API.eu-west-1.amazonaws.com", "eu-west-1"),
+        ("https://[::1", None),
     ],
 )
 def test_the_region_is_read_from_an_api_gateway_url(url: str, region: str | None) -> None:
@@ -142,3 +142,182 @@ def test_an_execute_api_url_is_signed_by_default_when_credentials_exist(
     assert result.exit_code == 0, result.output
     assert json.loads(result.output)["genre"] == "Drama"
     assert "/ap-south-1/execute-api/aws4_request" in seen[0]["Authorization"]
+
+
+LOOK_ALIKES = [
+    # resolves to 127.0.0.1; the rest of the "host" is a query
+    "https://2130706433?.execute-api.us-east-1.amazonaws.com",
+    "https://2130706433#.execute-api.us-east-1.amazonaws.com",
+    # user info: the host is what follows the @
+    "https://abc123.execute-api.us-east-1.amazonaws.com@evil.example",
+    "https://abc123.execute-api.us-east-1.amazonaws.com:443@evil.example/",
+    "https://evil.example\\@abc123.execute-api.us-east-1.amazonaws.com",
+    # a host of another domain, or the API's name elsewhere in the URL
+    "https://abc123.execute-api.us-east-1.amazonaws.com.evil.example",
+    "https://evil.example/abc123.execute-api.us-east-1.amazonaws.com",
+    "https://abc123-execute-api.us-east-1.amazonaws.com",
+    "https://abc123.execute-api.us-east-1.amazonaws.com\t.evil.example",
+    # a trailing dot, plain http, and a loopback look-alike
+    "https://abc123.execute-api.us-east-1.amazonaws.com./",
+    "http://abc123.execute-api.us-east-1.amazonaws.com",
+    "http://127.0.0.1.evil.example:3000",
+    "http://[::ffff:127.0.0.1]:3000",
+    "https://2130706433",
+]
+
+
+@pytest.mark.parametrize("url", LOOK_ALIKES)
+def test_a_look_alike_host_is_a_usage_error_before_any_network(
+    url: str, aws_credentials: None, no_network: list[tuple[object, ...]]
+) -> None:
+    result = CliRunner().invoke(
+        main, [*OTHELLO, "--endpoint", url, "--iam", "--region", "us-east-1"]
+    )
+    assert result.exit_code == 2, result.output
+    assert "Traceback" not in result.output
+    (error,) = [line for line in result.output.splitlines() if line.startswith("Error: ")]
+    assert "--endpoint" in error or "--iam will not sign" in error
+    assert no_network == []
+
+
+def test_an_api_url_signed_by_default_is_never_signed_over_http(
+    aws_credentials: None, no_network: list[tuple[object, ...]]
+) -> None:
+    """Without --iam, an execute-api host is signed when credentials exist: so it needs https."""
+    url = "http://abc123.execute-api.us-east-1.amazonaws.com"
+    result = CliRunner().invoke(main, [*OTHELLO, "--endpoint", url])
+    assert result.exit_code == 2
+    assert "signed requests need https (plain http only to loopback)" in result.output
+    assert no_network == []
+
+
+@pytest.mark.parametrize(
+    ("url", "iam_host"),
+    [
+        (API, None),
+        (API + "/prod/", None),
+        ("https://abc123.execute-api.cn-north-1.amazonaws.com.cn", None),
+        ("https://ABC123.EXECUTE-API.US-EAST-1.AMAZONAWS.COM", None),
+        ("http://127.0.0.1:3000", None),
+        ("http://localhost:3000", None),
+        ("http://[::1]:3000", None),
+        ("https://api.example.com/v1", "api.example.com"),
+        (API, "api.example.com"),
+    ],
+)
+def test_the_hosts_signed_requests_may_go_to(url: str, iam_host: str | None) -> None:
+    check_signable(parse_endpoint(url), iam_host)
+
+
+@pytest.mark.parametrize(
+    ("url", "iam_host", "reason"),
+    [
+        ("https://api.example.com", None, "will not sign for the host 'api.example.com'"),
+        ("https://api.example.com.evil.example", "api.example.com", "will not sign for the host"),
+        ("https://evil.example/api.example.com", "api.example.com", "will not sign for the host"),
+        ("http://api.example.com", "api.example.com", "need https"),
+    ],
+)
+def test_a_custom_domain_is_signed_only_when_named_exactly(
+    url: str, iam_host: str | None, reason: str
+) -> None:
+    with pytest.raises(UsageProblem, match=reason):
+        check_signable(parse_endpoint(url), iam_host)
+
+
+def test_iam_host_names_the_custom_domain_on_the_command_line(
+    aws_credentials: None, no_network: list[tuple[object, ...]]
+) -> None:
+    refused = CliRunner().invoke(
+        main,
+        [
+            *OTHELLO,
+            "--endpoint",
+            "https://api.example.com.evil.example",
+            "--iam-host",
+            "api.example.com",
+            "--region",
+            "us-east-1",
+        ],
+    )
+    assert refused.exit_code == 2
+    assert "will not sign for the host 'api.example.com.evil.example'" in refused.output
+    assert no_network == []
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "https://api.example.com",
+        "api.example.com.",
+        "api.example.com:443",
+        "2130706433",
+        "127.0.0.1",
+        "api.example.com/v1",
+        "localhost",
+    ],
+)
+def test_iam_host_is_a_host_name_and_nothing_else(value: str) -> None:
+    result = CliRunner().invoke(
+        main, [*OTHELLO, "--endpoint", "http://127.0.0.1:9", "--iam-host", value]
+    )
+    assert result.exit_code == 2
+    assert "Invalid value for '--iam-host'" in result.output
+
+
+def test_iam_host_contradicts_no_iam() -> None:
+    result = CliRunner().invoke(
+        main, [*OTHELLO, "--endpoint", API, "--no-iam", "--iam-host", "api.example.com"]
+    )
+    assert result.exit_code == 2
+    assert "not with --no-iam" in result.output
+
+
+def test_the_signer_itself_refuses_another_host(no_network: list[tuple[object, ...]]) -> None:
+    """Whatever URL a request was built from, SigV4 signs only for the hosts above."""
+    signer = SigV4(Credentials(KEY, SECRET), "us-east-1")
+    with pytest.raises(UsageProblem, match=r"will not sign for the host 'evil\.example'"):
+        HttpClassifier("https://evil.example", signer=signer).classify([Movie("x", "y")])
+    assert no_network == []
+
+
+def test_a_signed_request_is_not_sent_on_by_a_redirect(aws_credentials: None) -> None:
+    seen_elsewhere: list[dict[str, str]] = []
+    with fake_api([Answer()], seen_elsewhere) as (elsewhere, _):
+        moved = Answer(307, "", headers={"Location": f"{elsewhere}/genres"})
+        seen: list[dict[str, str]] = []
+        with fake_api([moved], seen) as (url, _):
+            result = CliRunner().invoke(
+                main, [*OTHELLO, "--endpoint", url, "--iam", "--region", "us-east-1"]
+            )
+    assert result.exit_code == ServerFailed.exit_code
+    assert f"redirected (HTTP 307) to {elsewhere}/genres: not followed" in result.output
+    assert "Authorization" in seen[0]
+    assert seen_elsewhere == []
+
+
+def test_the_signature_takes_its_region_from_aws_region(
+    aws_credentials: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("AWS_REGION", "eu-west-2")
+    seen: list[dict[str, str]] = []
+    with fake_api([Answer()], seen) as (url, _):
+        result = CliRunner().invoke(main, [*OTHELLO, "--endpoint", url, "--iam"])
+    assert result.exit_code == 0, result.output
+    assert_validly_signed(seen[0], f"{url}/genres", "eu-west-2")
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--endpoint", "http://127.0.0.1:9", "--iam"], "--iam needs boto3"),
+        (["--stack", "movie-genre-dev"], "--stack needs boto3"),
+    ],
+)
+def test_without_boto3_aws_options_say_what_to_install(
+    monkeypatch: pytest.MonkeyPatch, args: list[str], message: str
+) -> None:
+    monkeypatch.setitem(sys.modules, "boto3", None)  # import boto3 raises ImportError
+    result = CliRunner().invoke(main, [*OTHELLO, *args])
+    assert result.exit_code == 9
+    assert result.output.strip() == f"Error: {message}: pip install 'movie-genre[aws]'"

@@ -1,11 +1,15 @@
 import json
+import re
+import tomllib
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
-from movie_classifier.client import ModelMissing
+from genre_model.explanation_limits import DEFAULT_TOP, MAX_TOP
+from movie_classifier.errors import ModelMissing, UsageProblem, exit_codes
 from movie_classifier.main import main
+from tests.helpers.data import REPO
 
 OTHELLO = [
     "--title",
@@ -50,3 +54,58 @@ def test_a_missing_model_is_reported(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, [*OTHELLO, "--model-dir", str(tmp_path / "none")])
     assert result.exit_code == ModelMissing.exit_code
     assert "cannot load the model: no manifest.json" in result.output
+
+
+def help_text() -> str:
+    result = CliRunner().invoke(main, ["--help"], terminal_width=100)
+    assert result.exit_code == 0
+    return " ".join(result.output.split())
+
+
+def test_help_lists_every_exit_code_as_the_error_classes_define_it() -> None:
+    text = help_text()
+    for code, meaning in exit_codes():
+        assert f"{code} {' '.join(meaning.split())}" in text
+
+
+def test_help_examples_use_the_stacks_sam_deploys() -> None:
+    config = tomllib.loads((REPO / "samconfig.toml").read_text())
+    stacks = {
+        env["global"]["parameters"]["stack_name"]
+        for env in config.values()
+        if isinstance(env, dict) and "stack_name" in env.get("global", {}).get("parameters", {})
+    }
+    examples = help_text().split("Examples:")[1]
+    assert set(re.findall(r"--stack (\S+)", examples)) == {"movie-genre-dev", "movie-genre-prod"}
+    assert {"movie-genre-dev", "movie-genre-prod"} <= stacks
+
+
+def test_the_explanation_limits_are_the_apis() -> None:
+    """The CLI reads them from genre_model without spaCy; the API reads the same objects."""
+    from genre_model import explanations
+
+    assert (explanations.DEFAULT_TOP, explanations.MAX_TOP) == (DEFAULT_TOP, MAX_TOP)
+    text = help_text()
+    assert f"(default {DEFAULT_TOP}, at most {MAX_TOP})" in text
+    for top in (0, MAX_TOP + 1):
+        result = CliRunner().invoke(main, [*OTHELLO, "--explain", str(top)])
+        assert result.exit_code == 2
+        assert f"'--explain': {top} is not in the range 1<=x<={MAX_TOP}" in result.output
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--endpoint", "ftp://example.org"], "is not an http(s) URL nor 'embedded'"),
+        (["--endpoint", "http://127.0.0.1:9", "--stack", "s"], "either --endpoint or --stack"),
+        (["--iam"], "--iam signs requests to an API"),
+        (["--iam-host", "api.example.com"], "--iam signs requests to an API"),
+        (["--timeout", "0"], "'--timeout': 0.0 is not in the range x>=0.1"),
+        (["--endpoint", "http://127.0.0.1:9/?x=1"], "has a query or fragment"),
+    ],
+)
+def test_every_usage_error_exits_2(args: list[str], message: str) -> None:
+    result = CliRunner().invoke(main, [*OTHELLO, *args])
+    assert result.exit_code == UsageProblem.exit_code == 2
+    assert message in result.output
+    assert "Traceback" not in result.output

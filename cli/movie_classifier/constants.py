@@ -1,0 +1,21 @@
+"""The CLI's names and defaults in one place: its environment variable, the API's routes and the
+stack output it reads, and the defaults its options show."""
+
+ENDPOINT_ENV = "MOVIE_CLASSIFIER_ENDPOINT"
+EMBEDDED = "embedded"  # --endpoint value for the model in this process (the default)
+
+# The movie-genre API (function/genre_api) and the output `sam deploy` gives its URL in.
+GENRES_ROUTE = "genres"
+EXPLAIN_ROUTE = "explain"
+STACK_URL_OUTPUT = "GenreApiUrl"
+
+DEFAULT_TIMEOUT_S = 30.0
+DEFAULT_RETRIES = 4
+DEFAULT_BATCH_SIZE = 64
+DEFAULT_CONCURRENCY = 4
+# urllib3's backoff factor for a throttled request's retries: the first at once, then 1 s, 2 s,
+# 4 s, ... (a Retry-After header, when sent, decides instead).
+RETRY_BACKOFF_S = 0.5
+
+# How much of a body that is not the API's JSON (a proxy's HTML page) an error message quotes.
+QUOTED_BODY_CHARS = 200

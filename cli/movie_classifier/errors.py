@@ -1,0 +1,101 @@
+"""What can go wrong, each with the exit code that tells it apart; the --help text and
+docs/cli.md's table are made from these classes, so the codes are written down once."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+import click
+
+
+class ClassifierError(Exception):
+    """A failure the user can act on: one line, and its exit code."""
+
+    exit_code = 1
+    meaning: ClassVar[str]  # for the exit-code table: what a user reads next to the code
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class FileProblem(ClassifierError):
+    exit_code = 1
+    meaning = (
+        "--file unreadable, empty or without its columns; --output not writable; "
+        "or any unexpected error"
+    )
+
+
+class UsageProblem(ClassifierError):
+    """Raised where click cannot see it (an unsafe --iam URL, an --output suffix); main turns it
+    into click's own usage error, so that every usage error looks and exits alike."""
+
+    exit_code = click.UsageError.exit_code
+    meaning = (
+        "usage: a missing, conflicting or invalid option; an --endpoint that is not a plain "
+        "http(s) URL, or that --iam must not sign for"
+    )
+
+
+class ModelMissing(ClassifierError):
+    exit_code = 3
+    meaning = "in-process mode: no model, or spaCy not installed"
+
+
+class Unreachable(ClassifierError):
+    exit_code = 4
+    meaning = "the endpoint cannot be reached"
+
+
+class TimedOut(ClassifierError):
+    exit_code = 5
+    meaning = "no answer within --timeout"
+
+
+class Refused(ClassifierError):
+    """The server said the request was wrong (4xx)."""
+
+    exit_code = 6
+    meaning = "the API refused the request (4xx, a 403 for IAM included)"
+
+
+class ServerFailed(ClassifierError):
+    exit_code = 7
+    meaning = (
+        "the API failed (5xx), redirected (3xx: never followed), or answered something "
+        "that is not its JSON"
+    )
+
+
+class Throttled(ClassifierError):
+    exit_code = 8
+    meaning = "throttled (429/503) past --retries"
+
+
+class AwsProblem(ClassifierError):
+    """--stack or --iam cannot work: no boto3, no credentials, no region, no such stack."""
+
+    exit_code = 9
+    meaning = (
+        "--stack/--iam cannot work: no boto3, AWS credentials or region; no such stack, "
+        "or no GenreApiUrl output"
+    )
+
+
+ERRORS: tuple[type[ClassifierError], ...] = (
+    FileProblem,
+    UsageProblem,
+    ModelMissing,
+    Unreachable,
+    TimedOut,
+    Refused,
+    ServerFailed,
+    Throttled,
+    AwsProblem,
+)
+
+
+def exit_codes() -> list[tuple[int, str]]:
+    """Every exit code and what it means, in order: 0, then one per error class."""
+    return [(0, "ok"), *sorted((error.exit_code, error.meaning) for error in ERRORS)]

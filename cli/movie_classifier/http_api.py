@@ -1,0 +1,183 @@
+"""The API over HTTP: `sam local start-api`, API Gateway, or `make serve`."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import requests
+from requests.adapters import HTTPAdapter
+from urllib3.exceptions import ReadTimeoutError
+from urllib3.util.retry import Retry
+
+from movie_classifier.classifier import Classified, Explained, Movie
+from movie_classifier.constants import (
+    DEFAULT_RETRIES,
+    DEFAULT_TIMEOUT_S,
+    EXPLAIN_ROUTE,
+    GENRES_ROUTE,
+    QUOTED_BODY_CHARS,
+    RETRY_BACKOFF_S,
+)
+from movie_classifier.errors import Refused, ServerFailed, Throttled, TimedOut, Unreachable
+from movie_classifier.iam import SigV4
+
+
+class HttpClassifier:
+    """POST /genres and /explain on a deployment of the API."""
+
+    def __init__(
+        self,
+        endpoint: str,
+        *,
+        timeout: float = DEFAULT_TIMEOUT_S,
+        retries: int = DEFAULT_RETRIES,
+        backoff: float = RETRY_BACKOFF_S,
+        signer: SigV4 | None = None,
+    ) -> None:
+        self.endpoint = endpoint.rstrip("/")
+        self.timeout = timeout
+        self.session = requests.Session()
+        self.session.auth = signer
+        # Throttling (429) and Lambda's "too many at once" (503) pass: retry with exponential
+        # backoff, honouring Retry-After; other statuses are answered at once.
+        retry = Retry(
+            total=retries,
+            connect=0,
+            read=0,
+            redirect=0,
+            status_forcelist=(429, 503),
+            allowed_methods=None,
+            backoff_factor=backoff,
+            respect_retry_after_header=True,
+            raise_on_status=False,
+        )
+        self.session.mount("http://", HTTPAdapter(max_retries=retry))
+        self.session.mount("https://", HTTPAdapter(max_retries=retry))
+
+    def classify(self, movies: Sequence[Movie]) -> list[Classified]:
+        body = {"movies": [{"title": m.title, "description": m.description} for m in movies]}
+        url, payload = self._post(GENRES_ROUTE, body)
+        try:
+            return [
+                Classified(r["genre"], r["scores"], r["genres"], payload["model_version"])
+                for r in payload["results"]
+            ]
+        except (KeyError, TypeError) as error:
+            raise ServerFailed(f"{url} answered something that is not this API's") from error
+
+    def explain(self, movie: Movie, top: int) -> Explained:
+        body = {"title": movie.title, "description": movie.description, "top": top}
+        url, payload = self._post(EXPLAIN_ROUTE, body)
+        try:
+            return Explained(
+                Classified(
+                    payload["genre"], payload["scores"], payload["genres"], payload["model_version"]
+                ),
+                {
+                    genre: [(w["word"], float(w["weight"])) for w in words]
+                    for genre, words in payload["explanations"].items()
+                },
+            )
+        except (KeyError, TypeError, ValueError) as error:
+            raise ServerFailed(f"{url} answered something that is not this API's") from error
+
+    def _post(self, route: str, body: dict[str, Any]) -> tuple[str, Any]:
+        """POST body to a route; its JSON answer, or the ClassifierError that says what failed."""
+        url = f"{self.endpoint}/{route}"
+        try:
+            # Never follow a redirect: it would carry the body, and a signature's session
+            # token, to wherever the Location header says.
+            response = self.session.post(
+                url, json=body, timeout=self.timeout, allow_redirects=False
+            )
+        except requests.exceptions.Timeout as error:
+            raise TimedOut(f"no answer from {url} within {self.timeout:g} s") from error
+        except requests.exceptions.ConnectionError as error:
+            # With retries configured, urllib3 reports a read timeout as a "connection" error.
+            if isinstance(
+                getattr(error.args[0] if error.args else None, "reason", None), ReadTimeoutError
+            ):
+                raise TimedOut(f"no answer from {url} within {self.timeout:g} s") from error
+            raise Unreachable(
+                f"cannot reach {self.endpoint}: is `sam local start-api` (or the API) running?"
+            ) from error
+        _check_status(response, url, signed=self.session.auth is not None)
+        try:
+            return url, response.json()
+        except ValueError as error:
+            raise ServerFailed(
+                f"{url} answered something that is not this API's (HTTP {response.status_code}): "
+                f"{_quoted_body(response)}"
+            ) from error
+
+
+def _check_status(response: requests.Response, url: str, *, signed: bool) -> None:
+    """The ClassifierError for an answer that is not a success, in one line."""
+    status = response.status_code
+    if 300 <= status < 400:
+        location = response.headers.get("Location", "nowhere")
+        raise ServerFailed(
+            f"{url} redirected (HTTP {status}) to {location}: not followed, since the request "
+            "(and any signature) would go on to that place; if it is the API, give it as "
+            "--endpoint"
+        )
+    if status == 403 and _server_words(response) == "Forbidden":
+        raise Refused(_forbidden(url, signed=signed))
+    if status in (429, 503):
+        raise Throttled(f"{url} is throttling requests (HTTP {status}), retries exhausted")
+    if 400 <= status < 500:
+        raise Refused(f"{url} refused the request (HTTP {status}): {_server_words(response)}")
+    if status >= 500:
+        raise ServerFailed(f"{url} failed (HTTP {status}): {_server_words(response)}")
+
+
+def _forbidden(url: str, *, signed: bool) -> str:
+    """API Gateway's bare 403 to an IAM-protected route, said so that a user can act."""
+    if not signed:
+        return (
+            f"{url} refused the request (HTTP 403 Forbidden): the API requires IAM "
+            "authorization; sign the requests with --iam (needs AWS credentials)"
+        )
+    return (
+        f"{url} refused the signed request (HTTP 403 Forbidden): these AWS credentials "
+        "may not call this API (they need execute-api:Invoke on it), or --region is not "
+        "the API's"
+    )
+
+
+def _server_words(response: requests.Response) -> str:
+    """The server's own words in one line: FastAPI's `detail`, API Gateway's `message`; for a
+    body that is not JSON (a proxy's HTML page), what it is and how it starts."""
+    try:
+        payload = response.json()
+    except ValueError:
+        return _quoted_body(response)
+    if isinstance(payload, dict):
+        detail = payload.get("detail", payload.get("message", payload))
+        if isinstance(detail, list):
+            detail = "; ".join(
+                f"{'.'.join(str(p) for p in item.get('loc', [])[1:])}: {item.get('msg')}"
+                for item in detail
+                if isinstance(item, dict)
+            ) or str(detail)
+        return _one_line(str(detail))
+    return _one_line(str(payload))
+
+
+def _quoted_body(response: requests.Response) -> str:
+    """A body that is not the API's JSON: its first characters on one line, and its type."""
+    content_type = response.headers.get("Content-Type") or "no content type"
+    text = _one_line(response.text)
+    if not text:
+        return f"{response.reason or 'no reason given'} (an empty body, {content_type})"
+    if len(text) <= QUOTED_BODY_CHARS:
+        return f"{text} ({content_type})"
+    return (
+        f"{text[:QUOTED_BODY_CHARS]}... ({content_type}, the first {QUOTED_BODY_CHARS} of "
+        f"{len(text)} characters)"
+    )
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
