@@ -40,11 +40,12 @@ def reseal(artifact_dir: Path) -> None:
     """Make an artifact's manifest list its files as they are now (after a test changed one)."""
     from dataclasses import replace
 
-    from genre_model.manifest import MANIFEST_NAME, Manifest, hash_tree
+    from genre_model.manifest import MANIFEST_NAME, Manifest, file_sizes, hash_tree
 
     files = hash_tree(artifact_dir)
     files.pop(MANIFEST_NAME)
-    replace(Manifest.read(artifact_dir), files=files).write(artifact_dir)
+    sizes = file_sizes(artifact_dir, files)
+    replace(Manifest.read(artifact_dir), files=files, sizes=sizes).write(artifact_dir)
 
 
 def train_tiny(corpus: Path, config: Path, output: Path, **overrides: object) -> Path:

@@ -17,7 +17,14 @@ import spacy
 from confection import Config
 
 from genre_model.classifier import GOLDEN_TOLERANCE, score_texts
-from genre_model.manifest import ARCHIVE_NAME, GOLDEN_NAME, PIPELINE_DIR, Manifest, hash_tree
+from genre_model.manifest import (
+    ARCHIVE_NAME,
+    GOLDEN_NAME,
+    PIPELINE_DIR,
+    Manifest,
+    file_sizes,
+    hash_tree,
+)
 from genre_model.text import TextFields, compose_text
 from genre_training.archive import write_archive
 from genre_training.corpus import read_jsonl
@@ -59,6 +66,7 @@ def package(
         split_sizes=results["split_sizes"],
         metrics={**headline(results), "dev": spacy_model["dev"], "test": spacy_model["test"]},
         files=files,
+        sizes=file_sizes(artifact_dir, files),
     )
     manifest.write(artifact_dir)
     archive = out_dir / ARCHIVE_NAME

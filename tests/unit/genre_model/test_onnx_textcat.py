@@ -118,7 +118,7 @@ def test_explanations_leave_out_words_past_what_the_model_reads(
     pipeline_dir: tuple[Path, np.ndarray],
 ) -> None:
     manifest = Manifest(
-        version="test",
+        version="20261127-000000-0000abcd",
         created_at="2026-11-27T00:00:00Z",
         spacy_version=spacy.__version__,
         recipe="minilm",
