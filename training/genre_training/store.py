@@ -2,16 +2,22 @@
 beside it for the deployment's pre-traffic check.
 
 A version is visible (listed, pullable as latest) only once its archive was read back and matched;
-a failure before that deletes what was written and leaves latest.json where it was.
+a failure before that deletes what this publish wrote and leaves latest.json where it was. Every
+key of a version is written with If-None-Match: *, so no publish replaces another's.
+
+pull trusts the bucket's pointers, not the archive: the archive's sha256 must be the one
+latest.json names, and its manifest the version's own manifest.json, of the version asked for.
 """
 
 from __future__ import annotations
 
+import io
 import json
+import re
 import shutil
 import tempfile
 from collections.abc import Iterator
-from contextlib import contextmanager, suppress
+from contextlib import closing, contextmanager, suppress
 from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -23,10 +29,17 @@ from genre_model.manifest import (
     ARCHIVE_NAME,
     GOLDEN_NAME,
     MANIFEST_NAME,
+    VERSION_FORM,
     Manifest,
+    ManifestError,
+    is_version,
     sha256_stream,
 )
 from genre_training.archive import (
+    MAX_ARCHIVE_BYTES,
+    MAX_JSON_BYTES,
+    ArchiveError,
+    copy_capped,
     read_archive_manifest,
     read_archive_member,
     unpack_verified,
@@ -35,8 +48,10 @@ from genre_training.archive import (
 from genre_training.errors import StepError
 from genre_training.location import LATEST_NAME, S3Location
 
-_CHUNK = 1 << 20
 MISSING_CODES = frozenset({"404", "NoSuchKey", "NotFound"})
+# A conditional write that lost: the key exists, or another conditional write to it is under way.
+TAKEN_CODES = frozenset({"PreconditionFailed", "412", "ConditionalRequestConflict", "409"})
+_SHA256 = re.compile(r"[0-9a-f]{64}", re.ASCII)
 
 
 class StoreError(StepError):
@@ -73,6 +88,23 @@ def _exists(client: Any, location: S3Location, key: str) -> bool:
     return True
 
 
+def _get_small(client: Any, location: S3Location, key: str) -> bytes | None:
+    """A small object (at most MAX_JSON_BYTES), or None when there is none."""
+    try:
+        response = client.get_object(Bucket=location.bucket, Key=key)
+    except ClientError as error:
+        if error_code(error) in MISSING_CODES:
+            return None
+        raise
+    buffer = io.BytesIO()
+    with closing(response["Body"]) as body:
+        try:
+            copy_capped(body, buffer, MAX_JSON_BYTES, f"s3://{location.bucket}/{key}")
+        except ArchiveError as error:
+            raise StoreError(f"pull: {error}") from error
+    return buffer.getvalue()
+
+
 def publish(artifact: Path, location: S3Location) -> Manifest:
     """Publish a model.tar.gz, or an artifact directory (packed into one first)."""
     if not artifact.is_dir():
@@ -83,62 +115,85 @@ def publish(artifact: Path, location: S3Location) -> Manifest:
         return publish_archive(archive, location)
 
 
+def _already_published(location: S3Location, version: str) -> str:
+    return (
+        f"publish: version {version} already exists at {location.url(version)}; "
+        "versions are immutable"
+    )
+
+
+def _put_new(client: Any, location: S3Location, key: str, version: str, **fields: Any) -> None:
+    """Write key only where nothing is (If-None-Match: *): a version's keys are written once."""
+    try:
+        client.put_object(Bucket=location.bucket, Key=key, IfNoneMatch="*", **fields)
+    except ClientError as error:
+        if error_code(error) in TAKEN_CODES:
+            raise StoreError(_already_published(location, version)) from error
+        raise
+
+
 def publish_archive(archive: Path, location: S3Location) -> Manifest:
     """Upload, verify by reading back, then move latest.json to this version."""
     manifest = read_archive_manifest(archive)
+    size = archive.stat().st_size
+    if size > MAX_ARCHIVE_BYTES:
+        raise StoreError(
+            f"publish: {archive} is {size} bytes; pull takes at most {MAX_ARCHIVE_BYTES}"
+        )
     with archive.open("rb") as stream:
         digest = sha256_stream(stream)
     golden = read_archive_member(archive, GOLDEN_NAME)
-    archive_key = location.key(manifest.version, ARCHIVE_NAME)
-    manifest_key = location.key(manifest.version, MANIFEST_NAME)
-    golden_key = location.key(manifest.version, GOLDEN_NAME)
+    version = manifest.version
+    archive_key = location.key(version, ARCHIVE_NAME)
     client = location.client()
     with s3_errors(location, "publish"):
         client.head_bucket(Bucket=location.bucket)
-        if _exists(client, location, manifest_key):
-            raise StoreError(
-                f"publish: version {manifest.version} already exists at "
-                f"{location.url(manifest.version)}; versions are immutable"
-            )
+        # Said before a long upload; the conditional writes below are what enforce it.
+        if _exists(client, location, location.key(version, MANIFEST_NAME)):
+            raise StoreError(_already_published(location, version))
+        written: list[str] = []
         try:
-            client.upload_file(
-                str(archive),
-                location.bucket,
-                archive_key,
-                ExtraArgs={"Metadata": {"sha256": digest}, "ContentType": "application/gzip"},
-            )
+            with archive.open("rb") as body:
+                _put_new(
+                    client,
+                    location,
+                    archive_key,
+                    version,
+                    Body=body,
+                    Metadata={"sha256": digest},
+                    ContentType="application/gzip",
+                )
+            written.append(archive_key)
             body = client.get_object(Bucket=location.bucket, Key=archive_key)["Body"]
             uploaded = sha256_stream(body)
             if uploaded != digest:
                 raise StoreError(
-                    f"publish: {location.url(archive_key)} read back with sha256 "
+                    f"publish: {location.url(version, ARCHIVE_NAME)} read back with sha256 "
                     f"{uploaded}, expected {digest}"
                 )
+            documents = {MANIFEST_NAME: manifest.to_json().encode()}
             if golden is not None:
                 # Beside the archive for the deployment's pre-traffic check (no unpacking there).
-                client.put_object(
-                    Bucket=location.bucket,
-                    Key=golden_key,
-                    Body=golden,
-                    ContentType="application/json",
+                documents = {GOLDEN_NAME: golden, **documents}
+            # manifest.json last: a version is listed once it is there.
+            for name, document in documents.items():
+                key = location.key(version, name)
+                _put_new(
+                    client, location, key, version, Body=document, ContentType="application/json"
                 )
-            client.put_object(
-                Bucket=location.bucket,
-                Key=manifest_key,
-                Body=manifest.to_json().encode(),
-                ContentType="application/json",
-            )
+                written.append(key)
         except BaseException:
-            # Leave no half-published version behind; latest.json was never touched.
-            for key in (manifest_key, golden_key, archive_key):
+            # Leave no half-published version behind (only what this call wrote: a refused
+            # conditional write means the key is someone else's); latest.json was never touched.
+            for key in reversed(written):
                 with suppress(ClientError, BotoCoreError):
                     client.delete_object(Bucket=location.bucket, Key=key)
             raise
         pointer = {
-            "version": manifest.version,
+            "version": version,
             "archive_key": archive_key,
             "sha256": digest,
-            "size": archive.stat().st_size,
+            "size": size,
             "published_at": datetime.now(UTC).isoformat(timespec="seconds"),
         }
         client.put_object(
@@ -159,50 +214,114 @@ def list_versions(location: S3Location) -> list[str]:
         for page in paginator.paginate(Bucket=location.bucket, Prefix=location.key("") + "/"):
             for item in page.get("Contents", []):
                 path = PurePosixPath(item["Key"])
-                if path.name == MANIFEST_NAME:
+                if path.name == MANIFEST_NAME and is_version(path.parent.name):
                     versions.append(path.parent.name)
     return sorted(versions)
+
+
+def _read_latest(client: Any, location: S3Location) -> tuple[str, str]:
+    """The version latest.json points at, and the archive sha256 it names."""
+    data = _get_small(client, location, location.key(LATEST_NAME))
+    if data is None:
+        raise StoreError(f"pull: nothing published at {location.url()} (no {LATEST_NAME})")
+    try:
+        pointer = json.loads(data)
+    except (ValueError, RecursionError):
+        pointer = None
+    if not isinstance(pointer, dict):
+        pointer = {}
+    version: object = pointer.get("version")
+    digest: object = pointer.get("sha256")
+    if is_version(version) and isinstance(digest, str) and _SHA256.fullmatch(digest):
+        return version, digest
+    raise StoreError(
+        f"pull: {location.url(LATEST_NAME)} does not name a version ({VERSION_FORM}) and "
+        "the sha256 of its archive"
+    )
+
+
+def _published_manifest(client: Any, location: S3Location, version: str) -> Manifest:
+    """The version's own manifest.json: what its archive must hold."""
+    data = None
+    if is_version(version):
+        data = _get_small(client, location, location.key(version, MANIFEST_NAME))
+    if data is None:
+        raise StoreError(
+            f"pull: version {version} not found at {location.url()} (versions look like "
+            f"{VERSION_FORM}; `versions` lists them)"
+        )
+    try:
+        published = Manifest.from_json(data, location.url(version, MANIFEST_NAME))
+    except ManifestError as error:
+        raise StoreError(f"pull: refusing version {version}: {error}") from error
+    if published.version != version:
+        raise StoreError(
+            f"pull: refusing version {version}: its manifest.json says {published.version}"
+        )
+    return published
+
+
+def _download(client: Any, location: S3Location, version: str, path: Path) -> tuple[str, str]:
+    """Stream the version's archive into path (at most MAX_ARCHIVE_BYTES): its sha256, and the
+    one its object metadata names."""
+    url = location.url(version, ARCHIVE_NAME)
+    response = client.get_object(Bucket=location.bucket, Key=location.key(version, ARCHIVE_NAME))
+    with closing(response["Body"]) as body, path.open("xb") as stream:
+        size = response.get("ContentLength")
+        if isinstance(size, int) and size > MAX_ARCHIVE_BYTES:
+            raise StoreError(f"pull: {url} is larger than {MAX_ARCHIVE_BYTES} bytes ({size})")
+        try:
+            digest = copy_capped(body, stream, MAX_ARCHIVE_BYTES, url)
+        except ArchiveError as error:
+            raise StoreError(f"pull: {error}") from error
+    return digest, str(response.get("Metadata", {}).get("sha256"))
 
 
 def pull(
     location: S3Location, dest: Path, version: str | None = None
 ) -> tuple[Manifest, int | None]:
-    """Download a version (default: latest), check every sha256 and the golden set, then swap
-    it into dest. Returns the manifest and how many golden movies matched (None: no set)."""
+    """Download a version (default: latest), check it against latest.json and its published
+    manifest, unpack only what that lists, check every file's size and sha256 and the golden
+    set, then swap it into dest. Returns the manifest and how many golden movies matched (None:
+    no set)."""
     client = location.client()
     with s3_errors(location, "pull"):
+        pointed = None
         if version is None:
-            try:
-                latest = client.get_object(Bucket=location.bucket, Key=location.key(LATEST_NAME))
-            except ClientError as error:
-                if error_code(error) in MISSING_CODES:
-                    raise StoreError(
-                        f"pull: nothing published at {location.url()} (no {LATEST_NAME})"
-                    ) from error
-                raise
-            version = str(json.loads(latest["Body"].read())["version"])
-        archive_key = location.key(version, ARCHIVE_NAME)
-        if not _exists(client, location, location.key(version, MANIFEST_NAME)):
-            raise StoreError(f"pull: version {version} not found at {location.url()}")
+            version, pointed = _read_latest(client, location)
+        published = _published_manifest(client, location, version)
         dest.parent.mkdir(parents=True, exist_ok=True)
         with tempfile.TemporaryDirectory(dir=dest.parent, prefix=f".{dest.name}-") as work:
-            archive = Path(work) / ARCHIVE_NAME
-            response = client.get_object(Bucket=location.bucket, Key=archive_key)
-            expected = response.get("Metadata", {}).get("sha256")
-            with archive.open("wb") as stream:
-                shutil.copyfileobj(response["Body"], stream, _CHUNK)
-            with archive.open("rb") as stream:
-                actual = sha256_stream(stream)
-            if expected != actual:
-                raise StoreError(
-                    f"pull: {location.url(archive_key)} is corrupt: sha256 {actual}, "
-                    f"expected {expected}"
-                )
-            unpacked = Path(work) / "artifact"
-            manifest = unpack_verified(archive, unpacked)
+            unpacked = _fetch(client, location, published, pointed, Path(work))
             golden = check_golden(unpacked)
             _swap_into(unpacked, dest)
-    return manifest, golden
+    return published, golden
+
+
+def _fetch(
+    client: Any, location: S3Location, published: Manifest, pointed: str | None, work: Path
+) -> Path:
+    """Download and unpack the published version's archive into work; refuse it unless its
+    sha256 is the one latest.json names (pointed; else its metadata's) and its manifest is the
+    published one."""
+    version = published.version
+    url = location.url(version, ARCHIVE_NAME)
+    archive = work / ARCHIVE_NAME
+    digest, in_metadata = _download(client, location, version, archive)
+    # latest.json is the record; the object's metadata is only its uploader's word.
+    expected, source = (pointed, LATEST_NAME) if pointed else (in_metadata, "its metadata")
+    if digest != expected:
+        raise StoreError(f"pull: {url} is corrupt: sha256 {digest}, but {source} names {expected}")
+    unpacked = work / "artifact"
+    try:
+        manifest = unpack_verified(archive, unpacked)
+    except ArchiveError as error:
+        raise StoreError(f"pull: {error}") from error
+    if manifest.version != version:
+        raise StoreError(f"pull: {url} holds version {manifest.version}, not {version}")
+    if manifest != published:
+        raise StoreError(f"pull: {url} differs from {location.url(version, MANIFEST_NAME)}")
+    return unpacked
 
 
 def check_golden(artifact_dir: Path) -> int | None:

@@ -1,5 +1,6 @@
 """S3 publishing and pulling against moto's in-process S3."""
 
+import hashlib
 import io
 import json
 import tarfile
@@ -14,6 +15,15 @@ from genre_model.locations import default_model_dir
 from genre_training import store
 from genre_training.errors import StepError
 from genre_training.store import S3Location, StoreError, list_versions, publish, pull
+from tests.helpers.archives import (
+    HOSTILE,
+    LISTED,
+    OVERRIDE,
+    VERSION,
+    build_hostile,
+    manifest_json,
+    tree,
+)
 from tests.helpers.data import reseal
 
 BUCKET = "models"
@@ -210,3 +220,169 @@ def test_pull_refuses_a_model_that_no_longer_scores_its_golden_set(
     with pytest.raises(StoreError, match="golden check failed"):
         pull(location, tmp_path / "pulled")
     assert not (tmp_path / "pulled").exists()
+
+
+def sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def plant(s3, location: S3Location, archive: Path, manifest: bytes | None = None) -> None:
+    """Put archive in the bucket as VERSION, latest.json and all, as a writer who skips every
+    check would: its manifest.json copy is a sound one unless given."""
+    data = archive.read_bytes()
+    prefix = location.key(VERSION)
+    metadata = {"sha256": sha256(data)}
+    s3.put_object(Bucket=BUCKET, Key=f"{prefix}/model.tar.gz", Body=data, Metadata=metadata)
+    s3.put_object(
+        Bucket=BUCKET, Key=f"{prefix}/manifest.json", Body=manifest or manifest_json(LISTED)
+    )
+    pointer = {"version": VERSION, "sha256": sha256(data)}
+    s3.put_object(Bucket=BUCKET, Key=location.key("latest.json"), Body=json.dumps(pointer))
+
+
+@pytest.mark.parametrize(("kind", "complaint"), HOSTILE.items(), ids=list(HOSTILE))
+def test_pull_refuses_hostile_archives_writing_nothing_and_keeping_the_model_it_had(
+    s3, location: S3Location, tmp_path: Path, kind: str, complaint: str
+) -> None:
+    dest = tmp_path / "models" / "pulled"
+    dest.mkdir(parents=True)
+    (dest / "kept").write_text("the model pulled before")
+    # pull unpacks into <dest's folder>/.pulled-<8 random characters>/artifact.
+    unpacked = dest.parent / f".{dest.name}-{'x' * 8}" / "artifact"
+    plant(s3, location, build_hostile(kind, tmp_path / "hostile.tar.gz", unpacked))
+    before = tree(tmp_path)
+    with pytest.raises(StoreError, match=f"^pull: refusing model.tar.gz: .*{complaint}"):
+        pull(location, dest)
+    assert tree(tmp_path) == before
+
+
+def test_pull_refuses_an_archive_other_than_the_one_latest_json_names(
+    s3, location: S3Location, packaged: dict[str, Path], tmp_path: Path
+) -> None:
+    """The object's metadata is its uploader's word; latest.json is the record."""
+    publish(packaged["archive"], location)
+    pointer = latest(s3, location)
+    s3.put_object(
+        Bucket=BUCKET,
+        Key=location.key("latest.json"),
+        Body=json.dumps({**pointer, "sha256": "0" * 64}),
+    )
+    with pytest.raises(StoreError, match=r"is corrupt: sha256 \w+, but latest.json names 0{64}"):
+        pull(location, tmp_path / "pulled")
+    assert list(tmp_path.iterdir()) == []
+
+
+def republish_as(
+    s3, location: S3Location, published: str, version: str, manifest_version: str
+) -> None:
+    """Copy a published version's archive to version, with a manifest.json copy that says
+    manifest_version."""
+    manifest = json.loads(
+        s3.get_object(Bucket=BUCKET, Key=location.key(published, "manifest.json"))["Body"].read()
+    )
+    for name in ("model.tar.gz", "golden.json"):
+        s3.copy_object(
+            Bucket=BUCKET,
+            Key=location.key(version, name),
+            CopySource={"Bucket": BUCKET, "Key": location.key(published, name)},
+        )
+    s3.put_object(
+        Bucket=BUCKET,
+        Key=location.key(version, "manifest.json"),
+        Body=json.dumps({**manifest, "version": manifest_version}),
+    )
+
+
+def test_pull_refuses_an_archive_of_another_version_than_asked_for(
+    s3, location: S3Location, packaged: dict[str, Path], tmp_path: Path
+) -> None:
+    published = publish(packaged["archive"], location).version
+    republish_as(s3, location, published, VERSION, manifest_version=published)
+    with pytest.raises(StoreError, match=f"refusing version {VERSION}: its manifest.json says"):
+        pull(location, tmp_path / "pulled", VERSION)
+    republish_as(s3, location, published, VERSION, manifest_version=VERSION)
+    with pytest.raises(StoreError, match=f"holds version {published}, not {VERSION}"):
+        pull(location, tmp_path / "pulled", VERSION)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_pull_refuses_an_archive_whose_manifest_is_not_the_published_one(
+    s3, location: S3Location, packaged: dict[str, Path], tmp_path: Path
+) -> None:
+    version = publish(packaged["archive"], location).version
+    key = location.key(version, "manifest.json")
+    manifest = json.loads(s3.get_object(Bucket=BUCKET, Key=key)["Body"].read())
+    manifest["thresholds"] = dict.fromkeys(manifest["thresholds"], 0.01)
+    s3.put_object(Bucket=BUCKET, Key=key, Body=json.dumps(manifest))
+    with pytest.raises(StoreError, match=r"model.tar.gz differs from .*manifest.json"):
+        pull(location, tmp_path / "pulled")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_pull_stops_a_download_over_the_cap(
+    s3,
+    location: S3Location,
+    packaged: dict[str, Path],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    publish(packaged["archive"], location)
+    monkeypatch.setattr(store, "MAX_ARCHIVE_BYTES", 1000)
+    with pytest.raises(StoreError, match=r"model\.tar\.gz is larger than 1000 bytes"):
+        pull(location, tmp_path / "pulled")
+    assert list(tmp_path.iterdir()) == []
+    with pytest.raises(StoreError, match="pull takes at most 1000"):
+        publish(packaged["archive"], S3Location(bucket=BUCKET, prefix="other"))
+    assert not any(key.startswith("other/") for key in keys(s3))
+
+
+@pytest.mark.parametrize(
+    "pointer",
+    [
+        b"not json",
+        b"[" * 100_000,
+        json.dumps({"version": OVERRIDE, "sha256": "0" * 64}).encode(),
+        json.dumps({"version": VERSION}).encode(),
+        json.dumps({"version": VERSION, "sha256": "0" * 63 + "\n"}).encode(),
+        b"{" + b" " * (2 << 20) + b"}",
+    ],
+    ids=["not JSON", "nested", "override", "no sha256", "bad sha256", "over 1 MiB"],
+)
+def test_pull_refuses_a_latest_json_that_does_not_name_a_version_and_sha256(
+    s3, location: S3Location, tmp_path: Path, pointer: bytes
+) -> None:
+    s3.put_object(Bucket=BUCKET, Key=location.key("latest.json"), Body=pointer)
+    with pytest.raises(StoreError, match=r"latest.json (does not name a version|is larger)"):
+        pull(location, tmp_path / "pulled")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_concurrent_publish_of_the_same_version_cannot_overwrite_it(
+    s3, location: S3Location, packaged: dict[str, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The version's keys are written with If-None-Match: *, not only checked beforehand."""
+    manifest = publish(packaged["archive"], location)
+    objects = {key: s3.head_object(Bucket=BUCKET, Key=key)["ETag"] for key in keys(s3)}
+    # The other publisher's manifest.json appears just after this one looked for it.
+    monkeypatch.setattr(store, "_exists", lambda client, location, key: False)
+    with pytest.raises(StoreError, match=f"version {manifest.version} already exists"):
+        publish(packaged["archive"], location)
+    assert {key: s3.head_object(Bucket=BUCKET, Key=key)["ETag"] for key in keys(s3)} == objects
+
+
+def test_a_half_published_version_is_neither_overwritten_nor_deleted(
+    s3, location: S3Location, packaged: dict[str, Path]
+) -> None:
+    version = Manifest.read(packaged["artifact"]).version
+    key = location.key(version, "model.tar.gz")
+    s3.put_object(Bucket=BUCKET, Key=key, Body=b"another publisher's upload")
+    with pytest.raises(StoreError, match=f"version {version} already exists"):
+        publish(packaged["archive"], location)
+    assert keys(s3) == [key]
+    assert s3.get_object(Bucket=BUCKET, Key=key)["Body"].read() == b"another publisher's upload"
+
+
+def test_only_versions_are_listed(s3, location: S3Location, packaged: dict[str, Path]) -> None:
+    version = publish(packaged["archive"], location).version
+    s3.put_object(Bucket=BUCKET, Key=location.key("x; id", "manifest.json"), Body=b"{}")
+    assert list_versions(location) == [version]
