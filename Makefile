@@ -20,8 +20,9 @@ ARTIFACT ?=
 BUCKET ?= $(MOVIE_GENRE_BUCKET)
 PREFIX ?= $(or $(MOVIE_GENRE_PREFIX),movie-genre)
 VERSION ?=
-# The Lambda base the runtime layer builds on. Without a container registry: make layers-offline.
-BASE_IMAGE ?= public.ecr.aws/lambda/python:3.12
+# The Lambda base the runtime layer builds on: empty for AWS's, pinned by digest in
+# layers/runtime/Dockerfile. Without a container registry: make layers-offline.
+BASE_IMAGE ?=
 DEBIAN_BASE_IMAGE := movie-genre/debian-lambda-base:bookworm
 RUNTIME_IMAGE := movie-genre/runtime:latest
 LOCK := layers/runtime/requirements.lock
@@ -34,10 +35,12 @@ comma := ,
 # The model the image bundles (function/Dockerfile): the one `make pull` fetched, else the default.
 BUNDLED_MODEL := $(if $(wildcard models/pulled/manifest.json),models/pulled,models/default)
 BUNDLED_RECIPE = $(shell $(PYTHON) -c 'import json; print(json.load(open("$(BUNDLED_MODEL)/manifest.json"))["recipe"])')
+# make deploy, rollback, bootstrap: a samconfig.toml environment (dev, prod).
 ENV ?= dev
-CFN_ROLE ?=
-# sam build needs python3.12 for the pre-traffic hook (Lambda's python3.12 runtime).
-PY312_DIR := $(dir $(firstword $(shell command -v python3.12) $(wildcard /root/.pyenv/versions/3.12*/bin/python3.12)))
+# make rollback: the version to move `live` to (default: the one before).
+TO ?=
+# make bootstrap: the GitHub repository (owner/name) whose deploy workflow the roles trust.
+GITHUB_REPOSITORY ?=
 
 DATA_OPTION = $(if $(DATA),--data "$(DATA)")
 
@@ -45,7 +48,7 @@ OTHELLO_TITLE := Othello
 OTHELLO_DESCRIPTION := The evil Iago pretends to be friend of Othello in order to manipulate him to serve his own end in the film version of this Shakespeare classic.
 
 .PHONY: help run serve test e2e browser lint format train evaluate package publish pull lg-model variants \
-	lock layers layers-offline build local deploy rollback bench clean
+	lock layers layers-offline build local bootstrap deploy rollback bench clean
 
 help: ## List the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -152,10 +155,14 @@ package: $(VENV)/.installed-train ## Pack build/artifact and build/model.tar.gz 
 	$(BIN)/movie-genre-train package --config $(CONFIG) --recipe $(RECIPE) --corpus $(BUILD)/corpus --out $(BUILD)
 
 publish: $(VENV)/.installed-train ## Upload a model as a new version: make publish BUCKET=my-models [ARTIFACT=dir-or-tar.gz]
-	$(BIN)/movie-genre-train publish $(ARTIFACT) $(if $(BUCKET),--bucket "$(BUCKET)") --prefix "$(PREFIX)"
+	$(foreach value,ARTIFACT BUCKET PREFIX VERSION,$(if $(word 2,$(subst $() ,,$($(value)))),$(error $(value) must be one line without tabs)))
+	$(BIN)/movie-genre-train publish $(if $(ARTIFACT),'$(subst ','\'',$(ARTIFACT))') \
+	    $(if $(BUCKET),--bucket '$(subst ','\'',$(BUCKET))') --prefix '$(subst ','\'',$(PREFIX))'
 
 pull: $(VENV)/.installed-train ## Download and verify a model into models/pulled: make pull BUCKET=my-models [VERSION=...]
-	$(BIN)/movie-genre-train pull $(if $(BUCKET),--bucket "$(BUCKET)") --prefix "$(PREFIX)" $(if $(VERSION),--version "$(VERSION)")
+	$(foreach value,ARTIFACT BUCKET PREFIX VERSION,$(if $(word 2,$(subst $() ,,$($(value)))),$(error $(value) must be one line without tabs)))
+	$(BIN)/movie-genre-train pull $(if $(BUCKET),--bucket '$(subst ','\'',$(BUCKET))') \
+	    --prefix '$(subst ','\'',$(PREFIX))' $(if $(VERSION),--version '$(subst ','\'',$(VERSION))')
 
 lg-model: $(VENV)/.installed-train ## Install en_core_web_lg (needs GitHub access) for RECIPE=lg
 	$(BIN)/python -m spacy download en_core_web_lg
@@ -172,26 +179,29 @@ lock: $(VENV)/.installed-dev ## Regenerate the image's locks (with hashes) from 
 	    --python-version 3.11 --generate-hashes --quiet --custom-compile-command "make lock" \
 	    -o $(ONNX_LOCK)
 
-layers: ## Build the runtime layer image (BASE_IMAGE=...), with onnxruntime when the bundled model needs it
-	docker build -t $(RUNTIME_IMAGE) --build-arg BASE_IMAGE=$(BASE_IMAGE) \
+layers: ## Build the runtime layer image on AWS's Lambda base (or BASE_IMAGE=...), with onnxruntime when the bundled model needs it
+	docker build -t $(RUNTIME_IMAGE) $(if $(BASE_IMAGE),--build-arg BASE_IMAGE='$(subst ','\'',$(BASE_IMAGE))') \
 	    --build-arg LOCK=$(notdir $(if $(filter minilm,$(BUNDLED_RECIPE)),$(ONNX_LOCK),$(LOCK))) layers/runtime
 
 layers-offline: ## Same, on a Lambda-compatible base built from Debian packages (no registry needed)
 	layers/debian-base/build.sh $(DEBIAN_BASE_IMAGE)
 	$(MAKE) layers BASE_IMAGE=$(DEBIAN_BASE_IMAGE)
 
-build: $(BIN)/sam ## sam build: the function image (make layers first) and the pre-traffic hook (python3.12)
-	PATH="$(PY312_DIR):$$PATH" $(BIN)/sam build
+build: $(BIN)/sam ## sam build: the function image (make layers first) and the pre-traffic hook, both with the bundled model
+	BUNDLED_MODEL=$(BUNDLED_MODEL) $(BIN)/sam build
 
 local: $(BIN)/sam ## sam local start-api on 127.0.0.1:3000 (no IAM check locally)
 	$(BIN)/sam local start-api
 
-deploy: $(BIN)/sam $(VENV)/.installed-aws ## sam deploy --config-env ENV (dev|prod), ModelVersion = the bundled model's
-	$(BIN)/sam deploy --config-env $(ENV) $(if $(CFN_ROLE),--role-arn "$(CFN_ROLE)") \
-	    --parameter-overrides $$($(BIN)/python deploy/environments.py overrides $(ENV) $(BUNDLED_MODEL))
+bootstrap: $(BIN)/sam $(VENV)/.installed-aws ## Once, as an administrator: model registry, SAM's artifacts and ENV's deploy roles (GITHUB_REPOSITORY=owner/name)
+	$(BIN)/python deploy/bootstrap.py '$(subst ','\'',$(ENV))' --sam $(BIN)/sam \
+	    --repository '$(subst ','\'',$(GITHUB_REPOSITORY))'
 
-rollback: $(VENV)/.installed-aws ## Point ENV's live alias back at the previous version: make rollback ENV=prod
-	$(BIN)/python deploy/rollback.py --stack $$($(BIN)/python deploy/environments.py stack $(ENV))
+deploy: $(BIN)/sam $(VENV)/.installed-aws ## Deploy what make build built to ENV (dev|prod), through ENV's roles when make bootstrap made them
+	$(BIN)/python deploy/environments.py deploy '$(subst ','\'',$(ENV))' --sam $(BIN)/sam
+
+rollback: $(VENV)/.installed-aws ## Point ENV's live alias at the version before, or at version TO: make rollback ENV=prod [TO=3]
+	$(BIN)/python deploy/rollback.py --env '$(subst ','\'',$(ENV))' --to '$(subst ','\'',$(TO))'
 
 bench: $(VENV)/.installed-dev ## Serving benchmarks (COMPARE=build/artifact: a second model beside)
 	$(BIN)/python bench/serving.py $(if $(COMPARE),--compare $(COMPARE))
