@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ast
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -10,6 +9,8 @@ from pathlib import Path
 import pandas as pd
 from sklearn.model_selection import train_test_split
 
+# The Movies Dataset's genres cell, parsed as the CLI parses a correction's (one definition).
+from genre_model.corrections import movies_dataset_genres as parse_genre_names
 from genre_training.corpus import DEFAULT_MIN_GENRE_COUNT
 from genre_training.errors import StepError
 
@@ -30,21 +31,6 @@ class LoadReport:
     skipped_no_label: int = 0
     usable: int = 0
     label_counts: dict[str, int] = field(default_factory=dict)
-
-
-def parse_genre_names(value: object) -> list[str] | None:
-    """Names from a `genres` cell such as "[{'id': 18, 'name': 'Drama'}]"; None if unparsable."""
-    if not isinstance(value, str):
-        return None
-    try:
-        parsed = ast.literal_eval(value)
-    except (ValueError, SyntaxError, MemoryError, RecursionError):
-        return None
-    if not isinstance(parsed, list):
-        return None
-    names = [item.get("name") for item in parsed if isinstance(item, dict)]
-    strings = [name for name in names if isinstance(name, str)]
-    return strings if len(strings) == len(parsed) else None
 
 
 def read_movies(
