@@ -14,15 +14,10 @@ import json
 import time
 from pathlib import Path
 
-import spacy
-
-from genre_training.evaluate import (
-    load_split,
-    read_prepared,
-    reports_at_half_and_tuned,
-    score_pipeline,
-)
+from genre_training.evaluate import reports_at_half_and_tuned
 from genre_training.metrics import tune_thresholds
+from genre_training.pipelines import load_trained, score_pipeline
+from genre_training.splits import read_prepared, read_split
 from genre_training.train import train_pipeline
 
 OFFLINE = Path("training/configs/offline.cfg")
@@ -82,10 +77,10 @@ def run_variant(name: str, config: Path, corpus: Path, overrides: dict, work: Pa
     minutes = (time.perf_counter() - started) / 60
     prepared = read_prepared(corpus)
     labels, fields = prepared["labels"], prepared["text_fields"]
-    texts, truth = load_split(corpus, "dev", prepared)
-    scores = score_pipeline(spacy.load(model), labels, texts)
-    tuned = tune_thresholds(truth, scores, labels)
-    reports = reports_at_half_and_tuned(truth, scores, labels, tuned)
+    dev = read_split(corpus, "dev", prepared)
+    scores = score_pipeline(load_trained(model), labels, dev.texts)
+    tuned = tune_thresholds(dev.truth, scores, labels)
+    reports = reports_at_half_and_tuned(dev.truth, scores, labels, tuned)
     report_half, report_tuned = reports["at_0.5"], reports["tuned"]
     return {
         "name": name,

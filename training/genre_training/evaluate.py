@@ -7,28 +7,23 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import matplotlib
 import numpy as np
-import spacy
 from sklearn.metrics import precision_recall_curve
-from spacy.language import Language
 
-from genre_model import compose_text
-from genre_model.classifier import score_texts
 from genre_model.evaluation import Scores, ThresholdReports
 from genre_training.baseline import train_and_score_baseline
-from genre_training.corpus import PREPARE_REPORT, read_jsonl
-from genre_training.errors import StepError, require_file
 from genre_training.metrics import (
     DEFAULT_THRESHOLD,
     apply_thresholds,
     classification_report,
-    label_matrix,
-    score_matrix,
+    micro_f1,
     tune_thresholds,
 )
 from genre_training.model_card import CARD_FILE, render_model_card
+from genre_training.pipelines import load_trained, pipeline_dir, score_splits
 from genre_training.results import (
     BASELINE_MODEL,
     METRICS_FILE,
@@ -37,6 +32,7 @@ from genre_training.results import (
     ModelResults,
     PeriodFigures,
 )
+from genre_training.splits import read_splits
 
 matplotlib.use("Agg")  # files only: no display on build machines
 import matplotlib.pyplot as plt
@@ -60,33 +56,25 @@ def evaluate(
     compare: dict[str, Path] | None = None,
 ) -> EvaluationResults:
     """compare: other trained models (artifact or pipeline directories) to report beside it."""
-    prepared = read_prepared(corpus_dir)
+    prepared, splits = read_splits(corpus_dir)
     labels: list[str] = prepared["labels"]
-    texts, truth = {}, {}
-    for name in ("train", "dev", "test"):
-        texts[name], truth[name] = load_split(corpus_dir, name, prepared)
-
-    nlp = load_trained(model_dir)
-    scores = {
-        SPACY_MODEL: {name: score_pipeline(nlp, labels, texts[name]) for name in ("dev", "test")}
-    }
+    scores = {SPACY_MODEL: score_splits(load_trained(model_dir), labels, splits)}
+    train = splits["train"]
     dev_scores, test_scores = train_and_score_baseline(
-        texts["train"], truth["train"], texts["dev"], texts["test"]
+        train.texts, train.truth, splits["dev"].texts, splits["test"].texts
     )
     scores[BASELINE_MODEL] = {"dev": dev_scores, "test": test_scores}
     for other, directory in (compare or {}).items():
-        other_nlp = load_trained(pipeline_of(directory))
-        scores[other] = {
-            name: score_pipeline(other_nlp, labels, texts[name]) for name in ("dev", "test")
-        }
+        scores[other] = score_splits(load_trained(pipeline_dir(directory)), labels, splits)
 
+    dev, test = splits["dev"].truth, splits["test"].truth
     models: dict[str, ModelResults] = {}
     for model, by_split in scores.items():
-        tuned = tune_thresholds(truth["dev"], by_split["dev"], labels)
+        tuned = tune_thresholds(dev, by_split["dev"], labels)
         models[model] = {
             "tuned_thresholds": tuned,
-            "dev": reports_at_half_and_tuned(truth["dev"], by_split["dev"], labels, tuned),
-            "test": reports_at_half_and_tuned(truth["test"], by_split["test"], labels, tuned),
+            "dev": reports_at_half_and_tuned(dev, by_split["dev"], labels, tuned),
+            "test": reports_at_half_and_tuned(test, by_split["test"], labels, tuned),
         }
     results: EvaluationResults = {
         "labels": labels,
@@ -98,21 +86,15 @@ def evaluate(
     }
     if variants is not None and variants.is_file():
         results["variants"] = json.loads(variants.read_text(encoding="utf-8"))
-    years = [row.get("year", "") for row in read_jsonl(corpus_dir / "test.jsonl")]
-    if any(years):
-        results["by_period"] = by_period(years, truth["test"], scores, models, labels)
+    if any(splits["test"].years):
+        results["by_period"] = by_period(splits["test"].years, test, scores, models, labels)
 
     out_dir.mkdir(parents=True, exist_ok=True)
     (out_dir / METRICS_FILE).write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
-    plot_pr_curves(truth["test"], scores, results, labels, out_dir / CURVES_FILE)
+    plot_pr_curves(test, scores, results, labels, out_dir / CURVES_FILE)
     (out_dir / REPORT_FILE).write_text(render_report(results), encoding="utf-8")
     (out_dir / CARD_FILE).write_text(render_model_card(results), encoding="utf-8")
     return results
-
-
-def pipeline_of(directory: Path) -> Path:
-    """A packaged artifact's pipeline/, or the directory itself when it is a pipeline."""
-    return directory / "pipeline" if (directory / "pipeline").is_dir() else directory
 
 
 def by_period(
@@ -134,36 +116,9 @@ def by_period(
         for model, by_split in scores.items():
             thresholds = models[model]["tuned_thresholds"]
             predicted = apply_thresholds(by_split["test"][rows], labels, thresholds)
-            micro[model] = classification_report(
-                truth[rows], predicted, by_split["test"][rows], labels
-            )["micro"]["f1"]
+            micro[model] = micro_f1(truth[rows], predicted)
         figures.append({"period": name, "movies": int(rows.sum()), "micro_f1_tuned": micro})
     return figures
-
-
-def read_prepared(corpus_dir: Path) -> dict:
-    path = require_file(corpus_dir / PREPARE_REPORT, "movie-genre-train prepare")
-    return json.loads(path.read_text(encoding="utf-8"))
-
-
-def load_trained(model_dir: Path) -> Language:
-    require_file(model_dir / "meta.json", "spacy train")
-    try:
-        return spacy.load(model_dir)
-    except (OSError, ValueError, KeyError) as error:
-        raise StepError(f"cannot load the trained pipeline in {model_dir}: {error}") from error
-
-
-def load_split(corpus_dir: Path, name: str, prepared: dict) -> tuple[list[str], np.ndarray]:
-    """A split's model input texts and its (movies, labels) truth matrix."""
-    rows = read_jsonl(corpus_dir / f"{name}.jsonl")
-    fields = prepared["text_fields"]
-    texts = [compose_text(row["title"], row["description"], fields) for row in rows]
-    return texts, label_matrix([row["genres"] for row in rows], prepared["labels"])
-
-
-def score_pipeline(nlp: Language, labels: list[str], texts: list[str]) -> np.ndarray:
-    return score_matrix(score_texts(nlp, labels, texts), labels)
 
 
 def reports_at_half_and_tuned(
@@ -214,9 +169,30 @@ def _row(name: str, metrics: Scores) -> str:
 
 
 def render_report(results: EvaluationResults) -> str:
-    sizes = results["split_sizes"]
-    load = results["load"]
     lines = [
+        *report_header(results),
+        *summary_table(results["models"]),
+        *(
+            line
+            for model, by_split in results["models"].items()
+            for line in model_section(model, by_split)
+        ),
+        *(variants_table(results["variants"]) if "variants" in results else []),
+        *(
+            periods_table(results["by_period"], list(results["models"]))
+            if "by_period" in results
+            else []
+        ),
+        "",
+        f"![precision-recall curves]({CURVES_FILE})",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def report_header(results: EvaluationResults) -> list[str]:
+    sizes, load = results["split_sizes"], results["load"]
+    return [
         "# Evaluation report",
         "",
         f"Data sha256 `{results['data_sha256']}`; "
@@ -225,6 +201,11 @@ def render_report(results: EvaluationResults) -> str:
         f"unparsable genres, {load['skipped_no_label']} with none of the labels).",
         f"Split: train {sizes['train']}, dev {sizes['dev']}, test {sizes['test']}. "
         f"Model input: {results['text_fields']}. Thresholds tuned per genre on dev.",
+    ]
+
+
+def summary_table(models: dict[str, ModelResults]) -> list[str]:
+    lines = [
         "",
         "## Summary (micro / macro F1)",
         "",
@@ -232,7 +213,7 @@ def render_report(results: EvaluationResults) -> str:
         "| top-genre accuracy |",
         "|---|---|---|---|---|---|---|",
     ]
-    for model, by_split in results["models"].items():
+    for model, by_split in models.items():
         for split in ("dev", "test"):
             at_half, tuned = by_split[split]["at_0.5"], by_split[split]["tuned"]
             lines.append(
@@ -240,48 +221,56 @@ def render_report(results: EvaluationResults) -> str:
                 f"| {at_half['macro']['f1']:.3f} | {tuned['macro']['f1']:.3f} "
                 f"| {tuned['top_genre_accuracy']:.3f} |"
             )
-    for model, by_split in results["models"].items():
-        thresholds = ", ".join(f"{k} {v:.2f}" for k, v in by_split["tuned_thresholds"].items())
-        lines += ["", f"## {model}", "", f"Tuned thresholds: {thresholds}."]
-        for split, reports in (("dev", by_split["dev"]), ("test", by_split["test"])):
-            for setting, metrics in (("at_0.5", reports["at_0.5"]), ("tuned", reports["tuned"])):
-                lines += [
-                    "",
-                    f"### {split}, {setting.replace('_', ' ')} "
-                    f"(exact match {metrics['exact_match_accuracy']:.3f})",
-                    "",
-                    "| | precision | recall | F1 | accuracy |",
-                    "|---|---|---|---|---|",
-                    _row("micro", metrics["micro"]),
-                    _row("macro", metrics["macro"]),
-                    *(_row(label, values) for label, values in metrics["per_genre"].items()),
-                ]
-    if "variants" in results:
-        lines += [
-            "",
-            "## Variants tried (validation split)",
-            "",
-            "| variant | dev micro F1 @0.5 | dev micro F1 tuned | dev macro F1 tuned "
-            "| train minutes |",
-            "|---|---|---|---|---|",
-        ]
-        for variant in results["variants"]:
-            lines.append(
-                f"| {variant['name']} | {variant['dev_micro_f1_at_0.5']:.3f} "
-                f"| {variant['dev_micro_f1_tuned']:.3f} | {variant['dev_macro_f1_tuned']:.3f} "
-                f"| {variant['train_minutes']:.1f} |"
-            )
-    if "by_period" in results:
-        models = list(results["models"])
-        lines += [
-            "",
-            "## Test micro F1 (tuned) by release period",
-            "",
-            "| period | movies | " + " | ".join(models) + " |",
-            "|---|---|" + "---|" * len(models),
-        ]
-        for period in results["by_period"]:
-            figures = " | ".join(f"{period['micro_f1_tuned'][m]:.3f}" for m in models)
-            lines.append(f"| {period['period']} | {period['movies']} | {figures} |")
-    lines += ["", f"![precision-recall curves]({CURVES_FILE})", ""]
-    return "\n".join(lines)
+    return lines
+
+
+def model_section(model: str, by_split: ModelResults) -> list[str]:
+    """Its tuned thresholds, and a table per split and threshold setting."""
+    thresholds = ", ".join(f"{k} {v:.2f}" for k, v in by_split["tuned_thresholds"].items())
+    lines = ["", f"## {model}", "", f"Tuned thresholds: {thresholds}."]
+    for split, reports in (("dev", by_split["dev"]), ("test", by_split["test"])):
+        for setting, metrics in (("at_0.5", reports["at_0.5"]), ("tuned", reports["tuned"])):
+            lines += [
+                "",
+                f"### {split}, {setting.replace('_', ' ')} "
+                f"(exact match {metrics['exact_match_accuracy']:.3f})",
+                "",
+                "| | precision | recall | F1 | accuracy |",
+                "|---|---|---|---|---|",
+                _row("micro", metrics["micro"]),
+                _row("macro", metrics["macro"]),
+                *(_row(label, values) for label, values in metrics["per_genre"].items()),
+            ]
+    return lines
+
+
+def variants_table(variants: list[dict[str, Any]]) -> list[str]:
+    return [
+        "",
+        "## Variants tried (validation split)",
+        "",
+        "| variant | dev micro F1 @0.5 | dev micro F1 tuned | dev macro F1 tuned | train minutes |",
+        "|---|---|---|---|---|",
+        *(
+            f"| {variant['name']} | {variant['dev_micro_f1_at_0.5']:.3f} "
+            f"| {variant['dev_micro_f1_tuned']:.3f} | {variant['dev_macro_f1_tuned']:.3f} "
+            f"| {variant['train_minutes']:.1f} |"
+            for variant in variants
+        ),
+    ]
+
+
+def periods_table(periods: list[PeriodFigures], models: list[str]) -> list[str]:
+    return [
+        "",
+        "## Test micro F1 (tuned) by release period",
+        "",
+        "| period | movies | " + " | ".join(models) + " |",
+        "|---|---|" + "---|" * len(models),
+        *(
+            f"| {period['period']} | {period['movies']} | "
+            + " | ".join(f"{period['micro_f1_tuned'][m]:.3f}" for m in models)
+            + " |"
+            for period in periods
+        ),
+    ]

@@ -1,11 +1,15 @@
 import numpy as np
 import pytest
+from sklearn.metrics import f1_score, precision_recall_fscore_support
 
 from genre_training.metrics import (
+    THRESHOLD_GRID,
     apply_thresholds,
     classification_report,
     label_matrix,
+    micro_f1,
     tune_thresholds,
+    tuned_micro_f1,
 )
 
 LABELS = ["Comedy", "Drama"]
@@ -45,3 +49,61 @@ def test_report_micro_macro_and_per_genre() -> None:
     assert report["exact_match_accuracy"] == pytest.approx(0.5)
     # top genres: Comedy (right), Drama (right), Drama (right), Drama (wrong: no genre)
     assert report["top_genre_accuracy"] == pytest.approx(0.75)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_every_figure_is_scikit_learns_to_the_last_bit(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    movies, genres = int(rng.integers(5, 80)), int(rng.integers(2, 7))
+    truth = rng.random((movies, genres)) < rng.uniform(0.1, 0.6)
+    predicted = rng.random((movies, genres)) < rng.uniform(0.1, 0.6)
+    truth[:, 0] = False  # a genre no movie has (zero_division)
+    predicted[:, -1] = False  # a genre never predicted
+    labels = [f"genre {i}" for i in range(genres)]
+    report = classification_report(truth, predicted, rng.random((movies, genres)), labels)
+    for average in ("micro", "macro"):
+        p, r, f, _ = precision_recall_fscore_support(
+            truth, predicted, average=average, zero_division=0
+        )
+        figures = report[average]  # type: ignore[literal-required]
+        assert (figures["precision"], figures["recall"], figures["f1"]) == (p, r, f)
+    p, r, f, support = precision_recall_fscore_support(
+        truth, predicted, average=None, zero_division=0
+    )
+    for column, label in enumerate(labels):
+        genre = report["per_genre"][label]
+        assert (genre["precision"], genre["recall"], genre["f1"], genre["support"]) == (
+            p[column],
+            r[column],
+            f[column],
+            support[column],
+        )
+    assert micro_f1(truth, predicted) == report["micro"]["f1"]
+
+
+def test_each_tuned_threshold_is_the_lowest_with_the_best_f1_on_the_grid() -> None:
+    rng = np.random.default_rng(0)
+    truth = rng.random((300, 3)) < 0.3
+    scores = np.clip(truth * 0.3 + rng.random((300, 3)) * 0.7, 0, 1)
+    thresholds = tune_thresholds(truth, scores, [*LABELS, "Romance"])
+    for column, threshold in enumerate(thresholds.values()):
+        f1 = [
+            f1_score(truth[:, column], scores[:, column] >= cut, zero_division=0)
+            for cut in THRESHOLD_GRID
+        ]
+        assert threshold == THRESHOLD_GRID[int(np.argmax(f1))]
+
+
+def test_tuned_micro_f1_applies_the_dev_thresholds_to_every_split() -> None:
+    dev_truth = np.array([[True, False], [False, True], [True, True], [False, False]])
+    dev_scores = np.where(dev_truth, 0.4, 0.1)  # best cut: just above 0.1 (the lowest tried)
+    test_truth = np.array([[True, False], [False, True]])
+    test_scores = np.array([[0.08, 0.05], [0.05, 0.5]])  # the Comedy movie falls under it
+    figures = tuned_micro_f1(
+        {"dev": dev_truth, "test": test_truth},
+        {"dev": dev_scores, "test": test_scores},
+        LABELS,
+    )
+    assert tune_thresholds(dev_truth, dev_scores, LABELS) == {"Comedy": 0.11, "Drama": 0.11}
+    # test: one of two genres found, no false one: 2 x 1 / (1 + 2)
+    assert figures == {"dev_micro_f1_tuned": 1.0, "test_micro_f1_tuned": pytest.approx(2 / 3)}
