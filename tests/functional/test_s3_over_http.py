@@ -12,6 +12,7 @@ import boto3
 import pytest
 
 from genre_model.locations import default_model_dir
+from tests.helpers.data import REPO
 from tests.helpers.servers import background_server, free_port
 
 BUCKET = "team-models"
@@ -35,15 +36,18 @@ def env(s3_endpoint: str) -> dict[str, str]:
         AWS_DEFAULT_REGION="us-east-1",
         AWS_ENDPOINT_URL=s3_endpoint,
     )
-    client = boto3.client(
+    s3_client(s3_endpoint).create_bucket(Bucket=BUCKET)
+    return values
+
+
+def s3_client(endpoint: str):
+    return boto3.client(
         "s3",
-        endpoint_url=s3_endpoint,
+        endpoint_url=endpoint,
         region_name="us-east-1",
         aws_access_key_id="testing",
         aws_secret_access_key="testing",
     )
-    client.create_bucket(Bucket=BUCKET)
-    return values
 
 
 def run(
@@ -112,3 +116,83 @@ def test_publish_with_nothing_trained_publishes_the_shipped_model_and_says_so(
     version = json.loads((default / "manifest.json").read_text())["version"]
     listed = run(env, "versions", "--bucket", BUCKET, "--prefix", "fresh")
     assert listed.stdout.split() == [version]
+
+
+def test_a_version_key_is_written_once_over_http(env: dict[str, str], tmp_path: Path) -> None:
+    """The If-None-Match: * header reaches S3: a leftover upload is neither replaced nor
+    deleted, even though the version's manifest.json, which publish checks first, is absent."""
+    default = default_model_dir()
+    version = json.loads((default / "manifest.json").read_text())["version"]
+    client = s3_client(env["AWS_ENDPOINT_URL"])
+    key = f"once/{version}/model.tar.gz"
+    client.put_object(Bucket=BUCKET, Key=key, Body=b"another publisher's upload")
+    published = run(env, "publish", str(default), "--bucket", BUCKET, "--prefix", "once")
+    assert published.returncode == 1
+    assert f"Error: publish: version {version} already exists" in published.stderr
+    listed = client.list_objects_v2(Bucket=BUCKET, Prefix="once/")["Contents"]
+    assert [item["Key"] for item in listed] == [key]
+    assert client.get_object(Bucket=BUCKET, Key=key)["Body"].read() == b"another publisher's upload"
+
+
+@pytest.fixture
+def fake_venv(tmp_path: Path) -> Path:
+    """A venv for make whose movie-genre-train prints the arguments it was given."""
+    venv = tmp_path / "venv"
+    (venv / "bin").mkdir(parents=True)
+    (venv / "bin" / "python").touch()
+    for stamp in ("model", "serve", "aws", "train", "torch", "transformer", "dev"):
+        (venv / f".installed-{stamp}").touch()
+    tool = venv / "bin" / "movie-genre-train"
+    tool.write_text(f"#!{sys.executable}\nimport json, sys\nprint(json.dumps(sys.argv[1:]))\n")
+    tool.chmod(0o755)
+    return venv
+
+
+def make(venv: Path, target: str, **values: str) -> subprocess.CompletedProcess[str]:
+    settings = [f"{name}={value}" for name, value in values.items()]
+    return subprocess.run(
+        ["make", "-s", "--no-print-directory", target, f"VENV={venv}", *settings],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def test_make_publish_and_pull_hand_values_over_without_running_them(
+    fake_venv: Path, tmp_path: Path
+) -> None:
+    marker = tmp_path / "ran"
+    version = f'x"; touch {marker}; echo "'  # issue 18's `make pull VERSION=...`
+    bucket = f"b'; touch {marker}; '"
+    prefix = f"p`touch {marker}` && touch {marker} | touch {marker}"
+    artifact = f"my models/a'\"; touch {marker}"
+    pulled = make(fake_venv, "pull", VERSION=version, BUCKET=bucket, PREFIX=prefix)
+    assert pulled.returncode == 0, pulled.stderr
+    assert json.loads(pulled.stdout) == [
+        "pull", "--bucket", bucket, "--prefix", prefix, "--version", version
+    ]  # fmt: skip
+    published = make(fake_venv, "publish", ARTIFACT=artifact, BUCKET=bucket, PREFIX=prefix)
+    assert published.returncode == 0, published.stderr
+    assert json.loads(published.stdout) == [
+        "publish",
+        artifact,
+        "--bucket",
+        bucket,
+        "--prefix",
+        prefix,
+    ]
+    assert not marker.exists()
+
+
+@pytest.mark.parametrize("target", ["pull", "publish"])
+def test_make_stops_at_a_value_that_would_become_a_second_command(
+    fake_venv: Path, tmp_path: Path, target: str
+) -> None:
+    """make runs each line of an expanded recipe as a command of its own."""
+    marker = tmp_path / "ran"
+    result = make(fake_venv, target, VERSION=f"x\ntouch {marker}", BUCKET=f"b\ttouch {marker}")
+    assert result.returncode == 2
+    assert "must be one line without tabs" in result.stderr
+    assert result.stdout == ""
+    assert not marker.exists()
