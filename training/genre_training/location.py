@@ -1,9 +1,11 @@
 """Where model versions live on S3; light, so that the command line builds one without boto3.
 
-Layout under s3://<bucket>/<prefix>/:
+Layout under s3://<bucket>/<prefix>/ (docs/models.md):
     <version>/model.tar.gz    the archive, with its sha256 in the object's metadata
+    <version>/golden.json     its golden set, for the deployment's pre-traffic check
     <version>/manifest.json   a copy of the archive's manifest, written once the archive is verified
     latest.json               {"version", "archive_key", "sha256", ...}, moved last
+A version's keys are written once (If-None-Match: *); latest.json is the one key that moves.
 """
 
 from __future__ import annotations

@@ -116,9 +116,10 @@ def publish(artifact: Path, location: S3Location) -> Manifest:
 
 
 def _already_published(location: S3Location, version: str) -> str:
+    # In part too: where the bucket refuses deletes, a publish that failed half-way stays.
     return (
-        f"publish: version {version} already exists at {location.url(version)}; "
-        "versions are immutable"
+        f"publish: version {version} already exists at {location.url(version)} (whole or in "
+        "part); versions are written once: package the model again for a new version"
     )
 
 
