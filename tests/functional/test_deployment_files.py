@@ -16,6 +16,7 @@ import yaml
 from packaging.markers import Marker
 from packaging.requirements import Requirement
 
+from tests.helpers.cloudformation import load_template
 from tests.helpers.data import REPO
 
 LOCK = REPO / "layers" / "runtime" / "requirements.lock"
@@ -89,28 +90,9 @@ def test_the_runtime_layer_installs_the_lock_and_nothing_else() -> None:
     assert not (REPO / "layers" / "runtime" / "requirements.txt").exists()
 
 
-class CloudFormationLoader(yaml.SafeLoader):
-    """YAML with CloudFormation's short tags (!Ref, !Sub, ...) read as their long forms."""
-
-
-def _intrinsic(loader: yaml.SafeLoader, suffix: str, node: yaml.Node) -> dict[str, object]:
-    if isinstance(node, yaml.ScalarNode):
-        value: object = loader.construct_scalar(node)
-    elif isinstance(node, yaml.SequenceNode):
-        value = loader.construct_sequence(node, deep=True)
-    else:
-        value = loader.construct_mapping(node, deep=True)  # type: ignore[arg-type]
-    if suffix == "GetAtt" and isinstance(value, str):
-        value = value.split(".", 1)
-    return {"Ref" if suffix == "Ref" else f"Fn::{suffix}": value}
-
-
-CloudFormationLoader.add_multi_constructor("!", _intrinsic)
-
-
 @pytest.fixture(scope="module")
 def template() -> dict[str, Any]:
-    return yaml.load((REPO / "template.yaml").read_text(), Loader=CloudFormationLoader)
+    return load_template(REPO / "template.yaml")
 
 
 def resources_of_type(template: dict[str, Any], kind: str) -> dict[str, dict[str, Any]]:
@@ -166,11 +148,109 @@ def test_a_gradual_rollout_that_alarms_and_a_pre_traffic_check_roll_back(
     assert hook["Environment"]["Variables"]["NEW_VERSION"] == {"Ref": "GenreFunction.Version"}
     assert hook["Environment"]["Variables"]["EXPECTED_MODEL_VERSION"] == {"Ref": "ModelVersion"}
     assert (REPO / hook["CodeUri"] / "pretraffic.py").is_file()
-    errors = template["Resources"]["FunctionErrorsAlarm"]["Properties"]
-    dimensions = {d["Name"]: d["Value"] for d in errors["Dimensions"]}
-    assert dimensions["ExecutedVersion"] == {"Fn::GetAtt": ["GenreFunction", "Version.Version"]}
+    assert template["Resources"]["PreTrafficCheck"]["Metadata"] == {
+        "BuildMethod": "makefile",  # function/pretraffic/Makefile packs the golden set
+        "WorkingDirectory": ".",
+    }
+    assert set(hook["Environment"]["Variables"]) == {"NEW_VERSION", "EXPECTED_MODEL_VERSION"}
+    assert [s["Action"] for s in hook["Policies"][0]["Statement"]] == [
+        "codedeploy:PutLifecycleEventHookExecutionStatus",
+        "lambda:InvokeFunction",
+    ]  # no S3: the golden set is in its package
     p99 = template["Resources"]["P99DurationAlarm"]["Properties"]
     assert (p99["MetricName"], p99["ExtendedStatistic"]) == ("Duration", "p99")
+
+
+@pytest.mark.parametrize(
+    ("alarm", "failed", "total", "dimension"),
+    [
+        ("FunctionErrorsAlarm", "Errors", "Invocations", "ExecutedVersion"),
+        ("Api5xxAlarm", "5xx", "Count", "ApiId"),
+    ],
+)
+def test_error_alarms_watch_a_rate_over_two_minutes_not_a_single_error(
+    template: dict[str, Any], alarm: str, failed: str, total: str, dimension: str
+) -> None:
+    """One 5xx, which any caller can provoke (an oversize body), rolls nothing back."""
+    properties = template["Resources"][alarm]["Properties"]
+    assert (properties["EvaluationPeriods"], properties["DatapointsToAlarm"]) == (2, 2)
+    assert properties["Threshold"] == {"Ref": "ErrorRateThresholdPercent"}
+    queries = {query["Id"]: query for query in properties["Metrics"]}
+    stats = {
+        q["MetricStat"]["Metric"]["MetricName"]: q["MetricStat"]
+        for q in queries.values()
+        if "MetricStat" in q
+    }
+    assert set(stats) == {failed, total}
+    assert all(stat["Stat"] == "Sum" and stat["Period"] == 60 for stat in stats.values())
+    assert {d["Name"] for d in stats[failed]["Metric"]["Dimensions"]} >= {dimension}
+    (rate,) = [q for q in queries.values() if q.get("ReturnData", True)]
+    assert rate["Expression"]["Fn::Sub"].startswith("IF(")
+    assert "${AlarmMinRequests}" in rate["Expression"]["Fn::Sub"]
+    assert template["Parameters"]["ErrorRateThresholdPercent"]["Default"] == 5
+
+
+def test_concurrency_is_reserved_per_function_and_costly_routes_are_throttled(
+    template: dict[str, Any],
+) -> None:
+    resources = template["Resources"]
+    assert template["Parameters"]["ReservedConcurrency"]["Default"] == 0  # 0: no cap
+    assert resources["GenreFunction"]["Properties"]["ReservedConcurrentExecutions"] == {
+        "Fn::If": [
+            "HasReservedConcurrency",
+            {"Ref": "ReservedConcurrency"},
+            {"Ref": "AWS::NoValue"},
+        ]
+    }
+    assert resources["PreTrafficCheck"]["Properties"]["ReservedConcurrentExecutions"] == {
+        "Fn::If": ["HasReservedConcurrency", 1, {"Ref": "AWS::NoValue"}]
+    }
+    stage = resources["GenreApiStage"]["Properties"]
+    default = stage["DefaultRouteSettings"]["ThrottlingRateLimit"]
+    for route in ("POST /explain", "POST /genres"):
+        assert stage["RouteSettings"][route]["ThrottlingRateLimit"] <= default / 10
+    config = tomllib.loads((REPO / "samconfig.toml").read_text())
+    for env in ("dev", "prod"):
+        overrides = config[env]["deploy"]["parameters"]["parameter_overrides"]
+        assert int(dict(p.split("=") for p in overrides.split())["ReservedConcurrency"]) > 0
+
+
+def test_traces_keep_no_text(template: dict[str, Any]) -> None:
+    variables = template["Resources"]["GenreFunction"]["Properties"]["Environment"]["Variables"]
+    assert variables["POWERTOOLS_TRACER_CAPTURE_RESPONSE"] == "false"
+    assert variables["POWERTOOLS_TRACER_CAPTURE_ERROR"] == "false"
+
+
+def test_every_role_the_stack_creates_can_carry_the_permissions_boundary(
+    template: dict[str, Any],
+) -> None:
+    """SAM makes the functions' roles (Globals); CodeDeploy's is ours, not SAM's default."""
+    boundary = {
+        "Fn::If": [
+            "HasPermissionsBoundary",
+            {"Ref": "PermissionsBoundaryArn"},
+            {"Ref": "AWS::NoValue"},
+        ]
+    }
+    assert template["Globals"]["Function"]["PermissionsBoundary"] == boundary
+    roles = resources_of_type(template, "AWS::IAM::Role")
+    assert set(roles) == {"DeploymentRole"}
+    assert roles["DeploymentRole"]["Properties"]["PermissionsBoundary"] == boundary
+    preference = template["Resources"]["GenreFunction"]["Properties"]["DeploymentPreference"]
+    assert preference["Role"] == {"Fn::GetAtt": ["DeploymentRole", "Arn"]}
+
+
+def test_the_model_version_parameter_takes_only_a_version(template: dict[str, Any]) -> None:
+    pattern = re.compile(template["Parameters"]["ModelVersion"]["AllowedPattern"])
+    version = json.loads((REPO / "models/default/manifest.json").read_text())["version"]
+    assert pattern.fullmatch(version) and pattern.fullmatch("")
+    assert not pattern.fullmatch(f"{version} AuthMode=NONE")
+
+
+def test_the_runtime_layer_builds_on_a_base_pinned_by_digest() -> None:
+    dockerfile = (REPO / "layers" / "runtime" / "Dockerfile").read_text()
+    (base,) = re.findall(r"^ARG BASE_IMAGE=(\S+)$", dockerfile, re.MULTILINE)
+    assert re.fullmatch(r"public\.ecr\.aws/lambda/python:3\.12@sha256:[0-9a-f]{64}", base)
 
 
 def test_provisioned_concurrency_is_a_parameter_that_defaults_to_none(
@@ -213,17 +293,27 @@ def test_samconfig_has_dev_and_prod_that_differ_where_they_should() -> None:
     assert int(prod["ProvisionedConcurrency"]) > int(dev["ProvisionedConcurrency"]) == 0
 
 
-def test_make_deploy_passes_the_environment_and_the_bundled_models_version() -> None:
-    result = subprocess.run(
-        [sys.executable, "deploy/environments.py", "overrides", "prod", "models/default"],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    version = json.loads((REPO / "models/default/manifest.json").read_text())["version"]
-    assert result.stdout.split()[-1] == f"ModelVersion={version}"
-    assert "AuthMode=IAM" in result.stdout.split()
+def test_each_environment_resolves_its_bucket_and_repository_and_has_one_region() -> None:
+    """What stopped the first deploy: no bucket for the hook's zip. SAM makes its own (each
+    environment under its own prefix) and the image repository; the region is written once."""
+    config = tomllib.loads((REPO / "samconfig.toml").read_text())
+    environments = [
+        name
+        for name, section in config.items()
+        if isinstance(section, dict) and "deploy" in section
+    ]
+    assert environments == ["dev", "prod"]  # no default deploy: every deploy names its own
+    for env in environments:
+        deploy = config[env]["deploy"]["parameters"]
+        stack = config[env]["global"]["parameters"]["stack_name"]
+        assert deploy["resolve_s3"] is True and "s3_bucket" not in deploy
+        assert deploy["s3_prefix"] == stack
+        assert deploy["resolve_image_repos"] is True and "image_repositories" not in deploy
+        assert "region" not in deploy and config[env]["global"]["parameters"]["region"]
+    for path in (".github/workflows/deploy.yml", "Makefile", "deploy/smoke-test.sh"):
+        text = (REPO / path).read_text()
+        assert not re.search(r"[a-z]{2}-[a-z]+-\d", text), f"{path} names a region"
+        assert "AWS_REGION }}" not in text and "vars.AWS_REGION" not in text
 
 
 def test_the_github_workflows_match_the_workflow_schema() -> None:
@@ -238,26 +328,62 @@ def test_the_github_workflows_match_the_workflow_schema() -> None:
     assert result.returncode == 0, result.stdout + result.stderr
 
 
-def test_ci_runs_the_repositorys_ci_script_and_deploy_uses_oidc() -> None:
-    ci = yaml.safe_load((REPO / ".github/workflows/ci.yml").read_text())
-    steps = [step.get("run", "") for step in ci["jobs"]["ci"]["steps"]]
-    assert any("bash .ci/run" in step for step in steps)
-    deploy = yaml.safe_load((REPO / ".github/workflows/deploy.yml").read_text())
-    assert deploy["permissions"]["id-token"] == "write"
-    assert deploy["jobs"]["production"]["needs"] == "dev"
-    assert deploy["jobs"]["production"]["environment"] == "production"
-    for job in deploy["jobs"].values():
-        uses = [step.get("uses", "") for step in job["steps"]]
-        assert any(u.startswith("aws-actions/configure-aws-credentials") for u in uses)
-        runs = " ".join(step.get("run", "") for step in job["steps"])
-        assert "make pull" in runs and "make deploy" in runs and "--json" in runs
+@pytest.mark.parametrize("workflow", ["ci.yml", "deploy.yml"])
+def test_every_action_is_pinned_by_commit(workflow: str) -> None:
+    """A tag can be moved to other code; a commit cannot. The comment says which release."""
+    text = (REPO / ".github/workflows" / workflow).read_text()
+    uses = re.findall(r"uses: (\S+)(.*)", text)
+    assert uses
+    for action, comment in uses:
+        assert re.fullmatch(r"[\w.-]+/[\w.-]+@[0-9a-f]{40}", action), action
+        assert re.fullmatch(r"\s+# v\d+\.\d+\.\d+", comment), f"{action}: no version comment"
 
 
-def test_the_deploy_policy_is_scoped_to_the_projects_resources() -> None:
-    policy = json.loads((REPO / "deploy" / "github-deploy-policy.json").read_text())
-    for statement in policy["Statement"]:
-        resources = statement["Resource"]
-        resources = resources if isinstance(resources, list) else [resources]
-        if statement["Action"] != ["ecr:GetAuthorizationToken"]:
-            assert "*" not in resources, statement["Sid"]
-        assert all(not action.endswith(":*") for action in statement.get("Action", []))
+@pytest.fixture(scope="module")
+def deploy_workflow() -> dict[str, Any]:
+    loaded: dict[str, Any] = yaml.safe_load((REPO / ".github/workflows/deploy.yml").read_text())
+    return loaded
+
+
+def step_index(steps: list[dict[str, Any]], needle: str) -> int:
+    (index,) = [
+        i for i, step in enumerate(steps) if needle in step.get("uses", step.get("run", ""))
+    ]
+    return index
+
+
+@pytest.mark.parametrize("job", ["dev", "prod"])
+def test_each_job_installs_pinned_tools_before_it_holds_credentials(
+    deploy_workflow: dict[str, Any], job: str
+) -> None:
+    steps = deploy_workflow["jobs"][job]["steps"]
+    credentials = step_index(steps, "aws-actions/configure-aws-credentials")
+    assert step_index(steps, "deploy/install-tools.sh") < credentials
+    assert steps[credentials]["with"]["role-to-assume"] == "${{ vars.DEPLOY_ROLE_ARN }}"
+    assert "samconfig" in steps[credentials - 1]["name"]  # the region, read from samconfig.toml
+    assert deploy_workflow["jobs"][job]["environment"] == job  # its own role, its own variables
+    assert deploy_workflow["jobs"][job]["permissions"]["id-token"] == "write"
+    script = (REPO / "deploy/install-tools.sh").read_text()
+    installs = [line for line in script.splitlines() if line.startswith("pip_install ")]
+    assert len(installs) == 3
+    for line in installs:
+        assert "--require-hashes" in line or "--no-deps --no-build-isolation -e ." in line
+    assert "id-token" not in deploy_workflow["permissions"]
+    for step in steps:
+        assert "${{" not in step.get("run", ""), "values reach scripts through env, not the text"
+
+
+def test_prod_promotes_what_dev_deployed_and_tested_without_rebuilding(
+    deploy_workflow: dict[str, Any],
+) -> None:
+    dev, prod = deploy_workflow["jobs"]["dev"]["steps"], deploy_workflow["jobs"]["prod"]["steps"]
+    assert deploy_workflow["jobs"]["prod"]["needs"] == "dev"
+    assert step_index(dev, "deploy/smoke-test.sh dev") < step_index(dev, "release.py record")
+    assert step_index(dev, "release.py record") < step_index(dev, "actions/upload-artifact")
+    prod_runs = " ".join(step.get("run", "") for step in prod)
+    assert "make layers" not in prod_runs and "build" not in prod_runs.replace("--", "")
+    assert "pull" not in prod_runs  # prod reads no model bucket
+    credentials = step_index(prod, "aws-actions/configure-aws-credentials")
+    assert step_index(prod, "release.py restore") < credentials
+    assert credentials < step_index(prod, "make deploy ENV=prod")
+    assert step_index(prod, "deploy/smoke-test.sh prod") < step_index(prod, "release.py check")

@@ -72,3 +72,22 @@ def test_nothing_before_the_first_version(deployed: dict[str, Any]) -> None:
     rollback.rollback("movie-genre-prod", REGION, "1")
     with pytest.raises(SystemExit, match="version 1 is the first one"):
         rollback.rollback("movie-genre-prod", REGION, None)
+
+
+@pytest.mark.parametrize("to", ["7", "0", "2; rm -rf /", "$LATEST"])
+def test_a_version_that_is_not_published_is_refused_before_anything_moves(
+    deployed: dict[str, Any], to: str
+) -> None:
+    with pytest.raises(SystemExit, match=r"no version .* to roll back to; published: \[1, 2, 3\]"):
+        rollback.rollback("movie-genre-prod", REGION, to)
+    assert live_version(deployed["lambda"]) == "3"
+
+
+def test_make_rollback_takes_the_environment_and_a_version(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`make rollback ENV=prod TO=2` runs `rollback.py --env prod --to 2`: the stack and its
+    region come from samconfig.toml."""
+    calls = []
+    monkeypatch.setattr(rollback, "rollback", lambda *args: calls.append(args) or ("3", "2"))
+    monkeypatch.setattr("sys.argv", ["rollback.py", "--env", "prod", "--to", "2"])
+    rollback.main()
+    assert calls == [("movie-genre-prod", "us-east-1", "2")]
