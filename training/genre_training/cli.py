@@ -59,14 +59,7 @@ corpus_option = directory_option("corpus", "build/corpus", "Output of `prepare`.
     show_default=True,
     help="CSV in the movies_metadata.csv format (title, overview, genres).",
 )
-@click.option(
-    "--out",
-    "out_dir",
-    type=click.Path(path_type=Path),
-    default=Path("build/corpus"),
-    show_default=True,
-    help="Where the splits are written.",
-)
+@directory_option("out", "build/corpus", "Where the splits are written.")
 @click.option(
     "--text-fields",
     type=click.Choice(TEXT_FIELDS),
@@ -117,13 +110,8 @@ def prepare_command(
     help="The transformer recipe's hyper-parameters.",
 )
 @corpus_option
-@click.option(
-    "--out",
-    "out_dir",
-    type=click.Path(path_type=Path),
-    default=Path("build/train"),
-    show_default=True,
-    help="model-best/ (a spaCy pipeline) and fine_tune.json go here.",
+@directory_option(
+    "out", "build/train", "model-best/ (a spaCy pipeline) and fine_tune.json go here."
 )
 def fine_tune_command(config: Path, corpus_dir: Path, out_dir: Path) -> None:
     """Fine-tune the transformer recipe, export it to ONNX (int8) as a spaCy pipeline."""
@@ -143,14 +131,7 @@ def fine_tune_command(config: Path, corpus_dir: Path, out_dir: Path) -> None:
 @main.command("evaluate")
 @model_option
 @corpus_option
-@click.option(
-    "--out",
-    "out_dir",
-    type=click.Path(path_type=Path),
-    default=Path("build/eval"),
-    show_default=True,
-    help="Where metrics.json, report.md and pr_curves.png go.",
-)
+@directory_option("out", "build/eval", "Where metrics.json, report.md and pr_curves.png go.")
 @click.option(
     "--variants",
     type=click.Path(path_type=Path),
