@@ -6,23 +6,38 @@ evaluation knows: the data, the baseline beside it, and how it does on films by 
 
 from __future__ import annotations
 
-from genre_model.card import test_metrics
-from genre_training.results import BASELINE_MODEL, SPACY_MODEL, EvaluationResults
+from genre_model.card import held_out_metrics
+from genre_training.results import (
+    BASELINE_MODEL,
+    SPACY_MODEL,
+    EvaluationResults,
+    PeriodFigures,
+)
 
 CARD_FILE = "MODEL_CARD.md"
 
 
 def render_model_card(results: EvaluationResults) -> str:
-    labels = results["labels"]
-    model = results["models"][SPACY_MODEL]
-    figures = test_metrics(model["test"])
-    sizes, load = results["split_sizes"], results["load"]
-    tuned, half = figures["tuned"], figures["at_0.5"]
     lines = [
         "# Model card: movie-genre",
+        *what_it_does(results["labels"]),
+        *data_section(results),
+        *how_well_it_does(results),
+        *(newer_films(results["by_period"]) if "by_period" in results else []),
+        *limitations(results["labels"]),
         "",
-        "## What it does",
-        "",
+    ]
+    return "\n".join(lines)
+
+
+def section(title: str, *lines: str) -> list[str]:
+    """A second-level section: its heading and its lines, after a blank line."""
+    return ["", f"## {title}", "", *lines]
+
+
+def what_it_does(labels: list[str]) -> list[str]:
+    return section(
+        "What it does",
         f"Scores a movie's genres ({', '.join(labels)}) from its title and plot description, "
         "and names the most likely one. A genre is predicted when its score reaches its "
         "threshold, tuned on the validation split.",
@@ -31,18 +46,29 @@ def render_model_card(results: EvaluationResults) -> str:
         "person to confirm, with English plot summaries like TMDb's. **Not for**: genres other "
         "than these, other languages, texts that are not film plots, or decisions about "
         "people.",
-        "",
-        "## Data",
-        "",
+    )
+
+
+def data_section(results: EvaluationResults) -> list[str]:
+    sizes, load = results["split_sizes"], results["load"]
+    return section(
+        "Data",
         f"TMDb overviews and genres of the films in The Movies Dataset's id list (data sha256 "
         f"`{results['data_sha256']}`): {load['usable']} usable films of {load['rows_read']} "
         f"rows ({load['skipped_empty_text']} without an overview, {load['skipped_no_label']} "
         "with none of the genres). Random split, as the original project: train "
         f"{sizes['train']}, validation {sizes['dev']}, test {sizes['test']}. The model reads "
         f"`{results['text_fields']}`.",
-        "",
-        f"## How well it does (test split, {tuned['movies']} films)",
-        "",
+    )
+
+
+def how_well_it_does(results: EvaluationResults) -> list[str]:
+    """The model's test figures, at 0.5 and tuned, per genre, and the other models' beside."""
+    model = results["models"][SPACY_MODEL]
+    figures = held_out_metrics(model["test"])
+    tuned, half = figures["tuned"], figures["at_0.5"]
+    return section(
+        f"How well it does (test split, {tuned['movies']} films)",
         "| thresholds | micro F1 | macro F1 |",
         "|---|---|---|",
         f"| 0.5 | {half['micro_f1']:.3f} | {half['macro_f1']:.3f} |",
@@ -64,36 +90,35 @@ def render_model_card(results: EvaluationResults) -> str:
             for name, by_split in results["models"].items()
             if name != SPACY_MODEL
         ),
-    ]
-    if "by_period" in results:
-        lines += [
-            "",
-            "## Newer films",
-            "",
-            "Test micro F1 (tuned) by release year. The split is random, so every period is "
-            "also in training; the newest films are the ones a catalogue adds, and the fewest.",
-            "",
-            "| released | films | this model | TF-IDF baseline |",
-            "|---|---|---|---|",
-            *(
-                f"| {p['period']} | {p['movies']} | {p['micro_f1_tuned'][SPACY_MODEL]:.3f} "
-                f"| {p['micro_f1_tuned'][BASELINE_MODEL]:.3f} |"
-                for p in results["by_period"]
-            ),
-        ]
-    lines += [
+    )
+
+
+def newer_films(periods: list[PeriodFigures]) -> list[str]:
+    return section(
+        "Newer films",
+        "Test micro F1 (tuned) by release year. The split is random, so every period is "
+        "also in training; the newest films are the ones a catalogue adds, and the fewest.",
         "",
-        "## Limitations",
-        "",
+        "| released | films | this model | TF-IDF baseline |",
+        "|---|---|---|---|",
+        *(
+            f"| {p['period']} | {p['movies']} | {p['micro_f1_tuned'][SPACY_MODEL]:.3f} "
+            f"| {p['micro_f1_tuned'][BASELINE_MODEL]:.3f} |"
+            for p in periods
+        ),
+    )
+
+
+def limitations(labels: list[str]) -> list[str]:
+    return section(
+        "Limitations",
         f"- Only {len(labels)} genres: a horror film or a documentary gets the nearest of "
         "these, never its own genre.",
         "- English only: the training text is TMDb's English overviews.",
         "- The truth is TMDb's genre lists, which are uneven (a film often lacks a genre it "
         "plausibly has); precision and recall above are measured against them.",
-        "- The most likely genre is always one of the five, even for a text that is not a film "
-        "plot: check the scores, not only the top genre.",
+        "- The most likely genre is always one of these genres, even for a text that is not a "
+        "film plot: check the scores, not only the top genre.",
         "- Thresholds were tuned for the best F1 per genre on validation; other trade-offs "
         "(fewer false genres) need other thresholds.",
-        "",
-    ]
-    return "\n".join(lines)
+    )
