@@ -23,15 +23,13 @@ import tempfile
 from pathlib import Path
 
 import numpy as np
-import spacy
 from confection import Config
 
 from genre_model.classifier import GoldenSet, read_golden
 from genre_model.manifest import PIPELINE_DIR, Manifest
-from genre_model.onnx_textcat import FACTORY
 from genre_model.text import compose_text
-
-COMPONENT = "textcat_multilabel"
+from genre_training.onnx_pipeline import COMPONENT, ComponentConfig, assemble_pipeline
+from genre_training.pipelines import score_pipeline
 
 
 def golden_set(artifact: Path) -> GoldenSet:
@@ -47,17 +45,11 @@ def score(artifact: Path, out: Path) -> None:
     manifest = Manifest.read(artifact)
     pipeline = Config().from_disk(artifact / PIPELINE_DIR / "config.cfg", interpolate=False)
     served = pipeline["components"][COMPONENT]
-    nlp = spacy.blank("en")
-    component = nlp.add_pipe(
-        FACTORY,
-        name=COMPONENT,
-        config={key: served[key] for key in ("labels", "max_tokens", "threads")},
-    )
-    component.from_disk(artifact / PIPELINE_DIR / COMPONENT)  # type: ignore[attr-defined]
+    alone = ComponentConfig(served["labels"], served["max_tokens"], 0.0, served["threads"])
+    nlp = assemble_pipeline(artifact / PIPELINE_DIR / COMPONENT, alone)
     movies = golden_set(artifact).movies
     texts = [compose_text(m.title, m.description, manifest.text_fields) for m in movies]
-    labels = served["labels"]
-    np.save(out, np.array([[doc.cats[label] for label in labels] for doc in nlp.pipe(texts)]))
+    np.save(out, score_pipeline(nlp, alone.labels, texts))
 
 
 def main() -> None:
