@@ -32,8 +32,21 @@ class Row:
 
 
 def read_rows(path: Path) -> list[Row]:
-    """The movies of a CSV, or the error that says why there are none: a file that does not exist
-    is a usage error; one that cannot be read, is empty or lacks the columns, a FileProblem."""
+    """The movies of a CSV, or the error that says why there are none (read_records)."""
+    text_column, records = read_records(path)
+    return [
+        Row(number, record.get("title") or "", record.get(text_column) or "")
+        for number, record in records
+    ]
+
+
+def read_records(
+    path: Path, extra: Sequence[str] = ()
+) -> tuple[str, list[tuple[int, dict[str, str]]]]:
+    """A CSV's description column and its data rows (1-based number, record), or the error that
+    says why there are none: a file that does not exist is a usage error; one that cannot be
+    read, is empty or lacks the columns (title, description or overview, and extra), a
+    FileProblem."""
     try:
         with path.open(newline="", encoding="utf-8-sig") as stream:
             reader = csv.DictReader(stream)
@@ -41,22 +54,21 @@ def read_rows(path: Path) -> list[Row]:
             if not columns:
                 raise FileProblem(f"{path} is empty: it needs a header line and movies")
             text_column = next((c for c in DESCRIPTION_COLUMNS if c in columns), None)
-            if "title" not in columns or text_column is None:
+            missing = [c for c in ("title", *extra) if c not in columns]
+            if missing or text_column is None:
+                needed = "".join(f" and a {c!r} column" for c in extra)
                 raise FileProblem(
-                    f"{path} needs a 'title' column and a 'description' (or 'overview') column; "
-                    f"it has {columns}"
+                    f"{path} needs a 'title' column and a 'description' (or 'overview') column"
+                    f"{needed}; it has {columns}"
                 )
-            rows = [
-                Row(number, record.get("title") or "", record.get(text_column) or "")
-                for number, record in enumerate(reader, start=1)
-            ]
+            records = list(enumerate(reader, start=1))
     except FileNotFoundError as error:
         raise UsageProblem(f"cannot read {path}: no such file") from error
     except (OSError, UnicodeDecodeError, csv.Error) as error:
         raise FileProblem(f"cannot read {path}: {error}") from error
-    if not rows:
+    if not records:
         raise FileProblem(f"{path} is empty: it has a header line but no movies")
-    return rows
+    return text_column, records
 
 
 def classify_rows(

@@ -7,6 +7,7 @@ EMBEDDED = "embedded"  # --endpoint value for the model in this process (the def
 # The movie-genre API (function/genre_api) and the output `sam deploy` gives its URL in.
 GENRES_ROUTE = "genres"
 EXPLAIN_ROUTE = "explain"
+FEEDBACK_ROUTE = "feedback"
 STACK_URL_OUTPUT = "GenreApiUrl"
 
 DEFAULT_TIMEOUT_S = 30.0

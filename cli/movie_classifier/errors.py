@@ -60,6 +60,10 @@ class Refused(ClassifierError):
     meaning = "the API refused the request (4xx, a 403 for IAM included)"
 
 
+class RefusedInput(Refused):
+    """The API refused what was sent (400, 413, 422): with a file, that row alone fails."""
+
+
 class ServerFailed(ClassifierError):
     exit_code = 7
     meaning = (

@@ -3,28 +3,64 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from types import TracebackType
+from typing import Any, Self
 
 import requests
 from requests.adapters import HTTPAdapter
-from urllib3.exceptions import ReadTimeoutError
+from urllib3.connectionpool import ConnectionPool
+from urllib3.exceptions import MaxRetryError, ReadTimeoutError
+from urllib3.response import BaseHTTPResponse
 from urllib3.util.retry import Retry
 
+from genre_model.constants import VERSION_HEADER
+from genre_model.corrections import FEEDBACK_NOT_CONFIGURED
 from movie_classifier.classifier import Classified, Explained, Movie
 from movie_classifier.constants import (
     DEFAULT_RETRIES,
     DEFAULT_TIMEOUT_S,
     EXPLAIN_ROUTE,
+    FEEDBACK_ROUTE,
     GENRES_ROUTE,
     QUOTED_BODY_CHARS,
     RETRY_BACKOFF_S,
 )
-from movie_classifier.errors import Refused, ServerFailed, Throttled, TimedOut, Unreachable
+from movie_classifier.errors import (
+    Refused,
+    RefusedInput,
+    ServerFailed,
+    Throttled,
+    TimedOut,
+    Unreachable,
+)
 from movie_classifier.iam import SigV4
+
+# What the API refuses a request for because of what it carries: with a file, that row alone.
+INPUT_STATUSES = frozenset({400, 413, 422})
+
+
+class ThrottlingRetry(Retry):
+    """Retry throttling only: a 429 or 503 from API Gateway or Lambda, never a final answer of
+    the function itself, which names its model (X-Model-Version) - such as 503 "feedback is not
+    configured", which no retry changes."""
+
+    def increment(
+        self,
+        method: str | None = None,
+        url: str | None = None,
+        response: BaseHTTPResponse | None = None,
+        error: Exception | None = None,
+        _pool: ConnectionPool | None = None,
+        _stacktrace: TracebackType | None = None,
+    ) -> Self:
+        if response is not None and _pool is not None and response.headers.get(VERSION_HEADER):
+            # urllib3 then hands this answer back as it is (raise_on_status is off).
+            raise MaxRetryError(_pool, url or "", None)
+        return super().increment(method, url, response, error, _pool, _stacktrace)
 
 
 class HttpClassifier:
-    """POST /genres and /explain on a deployment of the API."""
+    """POST /genres, /explain and /feedback on a deployment of the API."""
 
     def __init__(
         self,
@@ -41,7 +77,7 @@ class HttpClassifier:
         self.session.auth = signer
         # Throttling (429) and Lambda's "too many at once" (503) pass: retry with exponential
         # backoff, honouring Retry-After; other statuses are answered at once.
-        retry = Retry(
+        retry = ThrottlingRetry(
             total=retries,
             connect=0,
             read=0,
@@ -81,6 +117,13 @@ class HttpClassifier:
             )
         except (KeyError, TypeError, ValueError) as error:
             raise ServerFailed(f"{url} answered something that is not this API's") from error
+
+    def send_correction(self, correction: dict[str, Any]) -> str:
+        """POST /feedback: a movie's right genres; the id the API stored it under."""
+        url, payload = self._post(FEEDBACK_ROUTE, correction)
+        if not isinstance(payload, dict) or not isinstance(payload.get("id"), str):
+            raise ServerFailed(f"{url} answered something that is not this API's")
+        return payload["id"]
 
     def _post(self, route: str, body: dict[str, Any]) -> tuple[str, Any]:
         """POST body to a route; its JSON answer, or the ClassifierError that says what failed."""
@@ -124,10 +167,16 @@ def _check_status(response: requests.Response, url: str, *, signed: bool) -> Non
         )
     if status == 403 and _server_words(response) == "Forbidden":
         raise Refused(_forbidden(url, signed=signed))
+    if status == 503 and _server_words(response) == FEEDBACK_NOT_CONFIGURED:
+        raise ServerFailed(
+            f"{url} answered HTTP 503: feedback is not configured on this deployment (it has "
+            "no feedback bucket); corrections cannot be sent to it"
+        )
     if status in (429, 503):
         raise Throttled(f"{url} is throttling requests (HTTP {status}), retries exhausted")
     if 400 <= status < 500:
-        raise Refused(f"{url} refused the request (HTTP {status}): {_server_words(response)}")
+        refused = RefusedInput if status in INPUT_STATUSES else Refused
+        raise refused(f"{url} refused the request (HTTP {status}): {_server_words(response)}")
     if status >= 500:
         raise ServerFailed(f"{url} failed (HTTP {status}): {_server_words(response)}")
 

@@ -13,6 +13,7 @@ import click
 
 from genre_model.explanation_limits import DEFAULT_TOP, MAX_TOP
 from genre_model.locations import MODEL_DIR_ENV
+from movie_classifier import feedback
 from movie_classifier.batch import Row, check_output, classify_rows, read_rows, write_results
 from movie_classifier.classifier import Classifier, Movie
 from movie_classifier.constants import (
@@ -41,6 +42,9 @@ EXAMPLES = (
     "--output genres.jsonl\n\n"
     "  movie_classifier --stack movie-genre-prod --region us-east-1 --json --title ... "
     "--description ...\n\n"
+    "  movie_classifier --stack movie-genre-dev --title ... --description ... "
+    "--genres Comedy,Romance\n\n"
+    "  movie_classifier --stack movie-genre-dev --corrections corrections.csv\n\n"
 )
 
 
@@ -153,6 +157,20 @@ def _host_name(_ctx: click.Context, param: click.Parameter, value: str | None) -
     help="With --file: where results go, .jsonl or .csv, one per input row in order.",
 )
 @click.option(
+    "--genres",
+    default=None,
+    help="Send a correction instead of classifying: the movie's right genres, comma-separated "
+    '(e.g. Comedy,Romance; "" for none of these), to the API of --endpoint or --stack.',
+)
+@click.option(
+    "--corrections",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Send a CSV of corrections to the API: title, description (or overview) and genres "
+    "(names separated by , or ;, or movies_metadata.csv's list); --output's CSV, genres fixed, "
+    "will do.",
+)
+@click.option(
     "--batch-size",
     type=click.IntRange(1, 256),
     default=DEFAULT_BATCH_SIZE,
@@ -194,6 +212,8 @@ def main(
     model_dir: Path | None,
     input_file: Path | None,
     output: Path | None,
+    genres: str | None,
+    corrections: Path | None,
     batch_size: int,
     concurrency: int,
     timeout: float,
@@ -204,7 +224,19 @@ def main(
     Prints the most likely genre. The model runs in-process unless --endpoint or --stack name a
     deployment of the movie-genre API.
     """
-    _check_usage(title, description, input_file, output, explain)
+    correcting = genres is not None or corrections is not None
+    if correcting:
+        feedback.check_usage(
+            title=title,
+            description=description,
+            genres=genres,
+            corrections=corrections,
+            input_file=input_file,
+            output=output,
+            explain=explain,
+        )
+    else:
+        _check_usage(title, description, input_file, output, explain)
     if stack and endpoint not in (None, ""):
         raise click.UsageError("give either --endpoint or --stack, not both")
     if iam_host and iam is False:
@@ -212,6 +244,11 @@ def main(
     signing = True if iam_host else iam
     connection = Connection(endpoint, stack, signing, iam_host, region, profile, timeout, retries)
     try:
+        if correcting:
+            _send_corrections(
+                connection, title, description, genres, corrections, as_json, concurrency
+            )
+            return
         # The file before a model load or a stack lookup: a bad file should fail fast.
         rows = read_rows(input_file) if input_file is not None else None
         classifier = _classifier(connection, model_dir)
@@ -267,6 +304,29 @@ def _classifier(connection: Connection, model_dir: Path | None) -> Classifier:
             api, region=c.region, profile=c.profile, required=bool(c.iam), iam_host=c.iam_host
         )
     return HttpClassifier(api.url, timeout=c.timeout, retries=c.retries, signer=signer)
+
+
+def _send_corrections(
+    connection: Connection,
+    title: str | None,
+    description: str | None,
+    genres: str | None,
+    corrections: Path | None,
+    as_json: bool,
+    concurrency: int,
+) -> None:
+    """--genres or --corrections: POST /feedback on the API the options name."""
+    # The file before a stack lookup: a bad file should fail fast.
+    rows = feedback.read_corrections(corrections) if corrections is not None else None
+    names = feedback.genres_option(genres) if genres is not None else []
+    if not connection.stack and connection.endpoint in (None, "", EMBEDDED):
+        raise UsageProblem("corrections go to a deployed API: give --endpoint or --stack")
+    api = _classifier(connection, None)
+    assert isinstance(api, HttpClassifier)  # not embedded: checked above
+    if rows is not None:
+        feedback.send_file(api, rows, str(corrections), concurrency=concurrency, as_json=as_json)
+    else:
+        feedback.send_one(api, str(title), str(description), names, as_json=as_json)
 
 
 def _classify_one(

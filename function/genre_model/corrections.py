@@ -27,6 +27,8 @@ from typing import Any
 FEEDBACK_BUCKET_ENV = "MOVIE_GENRE_FEEDBACK_BUCKET"
 FEEDBACK_PREFIX_ENV = "MOVIE_GENRE_FEEDBACK_PREFIX"
 DEFAULT_FEEDBACK_PREFIX = "feedback"
+# The API's 503 detail without a bucket: clients (the CLI, the demo page) recognise it.
+FEEDBACK_NOT_CONFIGURED = "feedback is not configured"
 # What a stored record says it is: a reader refuses any other schema rather than guess.
 SCHEMA = "movie-genre-correction/1"
 CONTENT_TYPE = "application/json"
