@@ -135,7 +135,7 @@ train: $(VENV)/.installed-train $(if $(filter minilm,$(RECIPE)),$(VENV)/.install
 	@if [ "$(RECIPE)" = lg ] && ! $(BIN)/python -c "import en_core_web_lg" 2>/dev/null; then \
 	    echo "RECIPE=lg needs en_core_web_lg: run 'make lg-model' first (it downloads from GitHub)" >&2; \
 	    exit 1; fi
-	$(BIN)/movie-genre-train prepare $(DATA_OPTION) --out $(BUILD)/corpus --text-fields "$(TEXT_FIELDS)"
+	$(BIN)/movie-genre-train prepare $(DATA_OPTION) --out $(BUILD)/corpus --text-fields "$(TEXT_FIELDS)" $(if $(FEEDBACK),--feedback "$$FEEDBACK")
 ifeq ($(RECIPE),minilm)
 	$(BIN)/movie-genre-train fine-tune --config $(CONFIG) --corpus $(BUILD)/corpus --out $(BUILD)/train
 else

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import IO, Any, TypeVar
 
 import click
 
@@ -75,10 +75,24 @@ corpus_option = directory_option("corpus", "build/corpus", "Output of `prepare`.
     show_default=True,
     help="Genres with fewer usable movies are not labels.",
 )
+@click.option(
+    "--feedback",
+    default=None,
+    metavar="SOURCE",
+    help="Users' corrections to apply: s3://bucket/prefix (boto3's credentials; AWS_ENDPOINT_URL "
+    "for an S3-compatible server) or a folder of them (docs/feedback.md).",
+)
 def prepare_command(
-    data: Path, out_dir: Path, text_fields: str, description_column: str, min_genre_count: int
+    data: Path,
+    out_dir: Path,
+    text_fields: str,
+    description_column: str,
+    min_genre_count: int,
+    feedback: str | None,
 ) -> None:
-    """Read the data, pick the labels, split 72/8/20 and write JSONL + DocBin files."""
+    """Read the data, pick the labels, split 72/8/20 and write JSONL + DocBin files; apply users'
+    corrections (--feedback)."""
+    from genre_training.feedback import summary
     from genre_training.prepare import prepare
 
     report = prepare(
@@ -87,6 +101,7 @@ def prepare_command(
         text_fields=text_fields,  # type: ignore[arg-type]
         description_column=description_column,
         min_genre_count=min_genre_count,
+        feedback=feedback,
     )
     warning = default_data_warning(data, report["data_sha256"])
     if warning:
@@ -99,6 +114,8 @@ def prepare_command(
         f"{load['skipped_no_label']} none of the labels); labels {report['labels']}; "
         f"splits {report['split_sizes']} -> {out_dir}"
     )
+    if report["feedback"]:
+        click.echo(summary(report["feedback"]))
 
 
 @main.command("fine-tune")
@@ -144,15 +161,25 @@ def fine_tune_command(config: Path, corpus_dir: Path, out_dir: Path) -> None:
     metavar="NAME=DIR",
     help="Another trained model (artifact or pipeline) to report beside this one; repeatable.",
 )
+@click.option(
+    "--served",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="The model artifact that served the users' corrections (prepare --feedback), scored "
+    "beside this one on the corrected movies [default: the model shipped with the package].",
+)
 def evaluate_command(
     model_dir: Path,
     corpus_dir: Path,
     out_dir: Path,
     variants: Path | None,
     compare: tuple[str, ...],
+    served: Path | None,
 ) -> None:
     """Tune thresholds on dev; report the model, the TF-IDF baseline (and any --compare) on dev
-    and test; write the model card."""
+    and test, and on the movies users corrected beside the model that served them; write the
+    model card."""
+    from genre_training.corrected import corrected_line
     from genre_training.evaluate import evaluate
     from genre_training.model_card import CARD_FILE
 
@@ -162,10 +189,12 @@ def evaluate_command(
         if not separator or not name or not directory:
             raise click.BadParameter(f"{item!r} is not NAME=DIR", param_hint="'--compare'")
         others[name] = Path(directory)
-    results = evaluate(model_dir, corpus_dir, out_dir, variants, others)
+    results = evaluate(model_dir, corpus_dir, out_dir, variants, others, served)
     for model in results["models"]:
         figures = ", ".join(f"{k} {v:.4f}" for k, v in headline(results, model).items())
         click.echo(f"{model}: {figures}")
+    if "corrected" in results:
+        click.echo(corrected_line(results["corrected"]))
     click.echo(f"wrote {out_dir}/metrics.json, report.md, pr_curves.png, {CARD_FILE}")
 
 
@@ -301,6 +330,63 @@ def pull_command(
     )
     click.echo(
         f"pulled {manifest.version} from {location.url(manifest.version)} into {dest}; {checked}"
+    )
+
+
+@main.group("feedback")
+def feedback_group() -> None:
+    """Users' corrections (POST /feedback, docs/feedback.md)."""
+
+
+@feedback_group.command("export")
+@click.argument("source")
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["prodigy"]),
+    default="prodigy",
+    show_default=True,
+    help="prodigy: JSONL choice tasks (text, options, accept, answer, meta).",
+)
+@click.option(
+    "--model",
+    "model_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="The model artifact whose labels are the options [default: the model shipped with "
+    "the package].",
+)
+@click.option(
+    "--out",
+    type=click.File("w", encoding="utf-8", atomic=True),
+    default="-",
+    show_default=True,
+    help="Where the tasks go (- for stdout).",
+)
+def feedback_export_command(
+    source: str, output_format: str, model_dir: Path | None, out: IO[str]
+) -> None:
+    """Write the corrections under SOURCE (s3://bucket/prefix or a folder) for review in an
+    annotation tool: the latest correction of each movie, already answered."""
+    from genre_model import Manifest, ManifestError
+    from genre_model.locations import default_model_dir
+    from genre_training.feedback import prodigy_tasks, read_corrections, select_latest, write_jsonl
+
+    directory = model_dir or default_model_dir()
+    try:
+        labels = Manifest.read(directory).labels
+    except ManifestError as error:
+        raise StepError(f"--model {directory}: {error}") from error
+    read = read_corrections(source)
+    selected = select_latest(read.corrections, labels)
+    written = write_jsonl(prodigy_tasks(selected, labels), out)
+    dropped = sum(selected.unknown_genres.values())
+    click.echo(
+        f"{written} {output_format} tasks from {source}: {len(read.corrections)} corrections, "
+        f"{len(selected.superseded)} superseded by a later one of the same movie, "
+        f"{len(read.ignored)} objects that are not corrections, {dropped} genres that are not "
+        f"labels of {directory} left out",
+        err=True,
     )
 
 

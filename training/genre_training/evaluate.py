@@ -14,7 +14,9 @@ import numpy as np
 from sklearn.metrics import precision_recall_curve
 
 from genre_model.evaluation import Scores, ThresholdReports
+from genre_model.locations import default_model_dir
 from genre_training.baseline import train_and_score_baseline
+from genre_training.corrected import corrected_section, score_corrected
 from genre_training.metrics import (
     DEFAULT_THRESHOLD,
     apply_thresholds,
@@ -54,11 +56,15 @@ def evaluate(
     out_dir: Path,
     variants: Path | None = None,
     compare: dict[str, Path] | None = None,
+    served: Path | None = None,
 ) -> EvaluationResults:
-    """compare: other trained models (artifact or pipeline directories) to report beside it."""
+    """compare: other trained models (artifact or pipeline directories) to report beside it;
+    served: the model artifact that served the users' corrections, if `prepare` applied any
+    (default: the model shipped with the package)."""
     prepared, splits = read_splits(corpus_dir)
     labels: list[str] = prepared["labels"]
-    scores = {SPACY_MODEL: score_splits(load_trained(model_dir), labels, splits)}
+    nlp = load_trained(model_dir)
+    scores = {SPACY_MODEL: score_splits(nlp, labels, splits)}
     train = splits["train"]
     dev_scores, test_scores = train_and_score_baseline(
         train.texts, train.truth, splits["dev"].texts, splits["test"].texts
@@ -88,6 +94,14 @@ def evaluate(
         results["variants"] = json.loads(variants.read_text(encoding="utf-8"))
     if any(splits["test"].years):
         results["by_period"] = by_period(splits["test"].years, test, scores, models, labels)
+    if prepared.get("feedback"):
+        results["feedback"] = prepared["feedback"]
+    thresholds = models[SPACY_MODEL]["tuned_thresholds"]
+    corrected = score_corrected(
+        corpus_dir, nlp, prepared, thresholds, served or default_model_dir()
+    )
+    if corrected:
+        results["corrected"] = corrected
 
     out_dir.mkdir(parents=True, exist_ok=True)
     (out_dir / METRICS_FILE).write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
@@ -183,6 +197,7 @@ def render_report(results: EvaluationResults) -> str:
             if "by_period" in results
             else []
         ),
+        *(corrected_section(results["corrected"]) if "corrected" in results else []),
         "",
         f"![precision-recall curves]({CURVES_FILE})",
         "",

@@ -34,7 +34,7 @@ from genre_model.corrections import (
     movie_key,
 )
 from genre_model.text import compose_text
-from genre_training.corpus import SPLITS
+from genre_training.corpus import PREPARE_REPORT, SPLITS
 from genre_training.errors import StepError
 from genre_training.location import S3Location
 
@@ -43,15 +43,14 @@ if TYPE_CHECKING:
 
     from genre_training.data import Splits
 
-# What `prepare --feedback` writes beside the splits: its report, and the corrected movies
-# (the evaluation scores them before and after).
-FEEDBACK_REPORT = "feedback.json"
+# What `prepare --feedback` writes beside the splits, besides its report in prepare.json: the
+# corrected movies, which the evaluation scores with the model that served them and the new one.
 CORRECTED_MOVIES = "corrections.jsonl"
 SUPERSEDED = "superseded by a later correction of the same movie"
 # Objects read at once from S3: listing is paged, and each correction is a small GET.
 READ_CONCURRENCY = 16
 LIST_PAGE_SIZE = 1000  # S3's own most; the tests page by fewer
-# How many ignored objects a printed report names (all of them are in feedback.json).
+# How many ignored objects a printed report names (all of them are in prepare.json).
 SHOWN_PROBLEMS = 5
 
 
@@ -90,28 +89,38 @@ class FeedbackReport:
         )
 
     def to_json(self) -> dict[str, Any]:
-        return {**asdict(self), "learned_from": self.learned_from}
+        """What prepare.json keeps: every count, and each ignored object with its reason."""
+        return {
+            **asdict(self),
+            "learned_from": self.learned_from,
+            "ignored_reasons": self.ignored_reasons(),
+        }
 
     def summary(self) -> str:
-        """One paragraph for the terminal: the counts, and why anything was ignored."""
-        splits = ", ".join(f"{n} {name}" for name, n in self.applied_by_split.items() if n)
-        lines = [
-            f"feedback from {self.source}: {self.read} corrections read, {self.applied} applied "
-            f"({splits or 'none'}; {self.changed} changed labels), {self.added} new movies added "
-            f"to train, {len(self.ignored)} ignored"
-            + (f" ({_counts(self.ignored_reasons())})" if self.ignored else "")
-        ]
-        if self.unknown_genres:
-            lines.append(
-                f"  genres that are not labels, dropped from the corrections naming them: "
-                f"{_counts(self.unknown_genres)}"
-            )
-        invalid = [i for i in self.ignored if i.reason != SUPERSEDED]
-        for problem in invalid[:SHOWN_PROBLEMS]:
-            lines.append(f"  ignored {problem.where}: {problem.reason}")
-        if len(invalid) > SHOWN_PROBLEMS:
-            lines.append(f"  ... and {len(invalid) - SHOWN_PROBLEMS} more (see {FEEDBACK_REPORT})")
-        return "\n".join(lines)
+        return summary(self.to_json())
+
+
+def summary(report: dict[str, Any]) -> str:
+    """A FeedbackReport's JSON for the terminal: the counts, and why anything was ignored."""
+    splits = ", ".join(f"{n} {name}" for name, n in report["applied_by_split"].items() if n)
+    ignored = report["ignored"]
+    lines = [
+        f"feedback from {report['source']}: {report['read']} corrections read, "
+        f"{report['applied']} applied ({splits or 'none'}; {report['changed']} changed labels), "
+        f"{report['added']} new movies added to train, {len(ignored)} ignored"
+        + (f" ({_counts(report['ignored_reasons'])})" if ignored else "")
+    ]
+    if report["unknown_genres"]:
+        lines.append(
+            "  genres that are not labels, dropped from the corrections naming them: "
+            + _counts(report["unknown_genres"])
+        )
+    invalid = [i for i in ignored if i["reason"] != SUPERSEDED]
+    for problem in invalid[:SHOWN_PROBLEMS]:
+        lines.append(f"  ignored {problem['where']}: {problem['reason']}")
+    if len(invalid) > SHOWN_PROBLEMS:
+        lines.append(f"  ... and {len(invalid) - SHOWN_PROBLEMS} more (see {PREPARE_REPORT})")
+    return "\n".join(lines)
 
 
 def _counts(counts: dict[str, int]) -> str:
@@ -298,10 +307,7 @@ def _corrected(
     }
 
 
-def write_feedback(out_dir: Path, report: FeedbackReport, corrected: list[dict[str, Any]]) -> None:
-    (out_dir / FEEDBACK_REPORT).write_text(
-        json.dumps(report.to_json(), indent=2) + "\n", encoding="utf-8"
-    )
+def write_corrected(out_dir: Path, corrected: list[dict[str, Any]]) -> None:
     with (out_dir / CORRECTED_MOVIES).open("w", encoding="utf-8") as stream:
         write_jsonl(corrected, stream)
 

@@ -6,6 +6,8 @@ evaluation knows: the data, the baseline beside it, and how it does on films by 
 
 from __future__ import annotations
 
+from typing import Any
+
 from genre_model.card import held_out_metrics
 from genre_training.results import (
     BASELINE_MODEL,
@@ -22,6 +24,7 @@ def render_model_card(results: EvaluationResults) -> str:
         "# Model card: movie-genre",
         *what_it_does(results["labels"]),
         *data_section(results),
+        *corrections_section(results.get("feedback")),
         *how_well_it_does(results),
         *(newer_films(results["by_period"]) if "by_period" in results else []),
         *limitations(results["labels"]),
@@ -59,6 +62,20 @@ def data_section(results: EvaluationResults) -> list[str]:
         "with none of the genres). Random split, as the original project: train "
         f"{sizes['train']}, validation {sizes['dev']}, test {sizes['test']}. The model reads "
         f"`{results['text_fields']}`.",
+    )
+
+
+def corrections_section(feedback: dict[str, Any] | None) -> list[str]:
+    """How many users' corrections the model learned from (`prepare --feedback`)."""
+    if not feedback:
+        return section("Users' corrections", "None: trained on the data's labels alone.")
+    return section(
+        "Users' corrections",
+        f"Learned from {feedback['learned_from']} users' corrections ({feedback['source']}): "
+        f"{feedback['applied']} relabelled films already in the data, whichever split they are "
+        f"in, and {feedback['added']} new films added to training only, so that validation and "
+        f"test are the same films as without corrections. {len(feedback['ignored'])} more were "
+        "ignored (a later correction of the same film, or not a correction).",
     )
 
 

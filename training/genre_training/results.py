@@ -27,6 +27,37 @@ class PeriodFigures(TypedDict):
     micro_f1_tuned: dict[str, float]  # model -> test micro F1 at its tuned thresholds
 
 
+class ModelFigures(TypedDict):
+    exact_match: float  # share of movies whose predicted genres are exactly the corrected ones
+    micro_f1: float
+
+
+class SplitFigures(TypedDict):
+    split: str
+    movies: int
+    new_model: str  # what the new model saw of them (genre_training.corrected.SEEN)
+    served: ModelFigures
+    new: ModelFigures
+
+
+class CorrectedMovie(TypedDict):
+    split: str
+    title: str
+    genres_before: list[str] | None
+    genres: list[str]
+    served: list[str]
+    new: list[str]
+
+
+class CorrectedReport(TypedDict):
+    served_dir: str
+    served_version: str
+    corrections_against_it: int  # corrections whose served_by or model_version is its version
+    corrections: int
+    by_split: list[SplitFigures]
+    movies: list[CorrectedMovie]
+
+
 class EvaluationResults(TypedDict):
     labels: list[str]
     text_fields: TextFields
@@ -36,6 +67,10 @@ class EvaluationResults(TypedDict):
     models: dict[str, ModelResults]
     variants: NotRequired[list[dict[str, Any]]]
     by_period: NotRequired[list[PeriodFigures]]
+    # Users' corrections: prepare's report (genre_training.feedback), and the corrected movies
+    # scored (genre_training.corrected).
+    feedback: NotRequired[dict[str, Any]]
+    corrected: NotRequired[CorrectedReport]
 
 
 def headline(results: EvaluationResults, model: str = SPACY_MODEL) -> Headline:

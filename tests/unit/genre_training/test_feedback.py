@@ -6,12 +6,15 @@ from pathlib import Path
 import boto3
 import pandas as pd
 import pytest
+from click.testing import CliRunner
 from moto import mock_aws
 
 from genre_model.corrections import Correction, new_correction
-from genre_training import feedback
+from genre_training import cli, feedback
+from genre_training.corpus import PREPARE_REPORT, SPLITS, read_jsonl
 from genre_training.data import Splits
 from genre_training.feedback import (
+    CORRECTED_MOVIES,
     SUPERSEDED,
     CorrectionsRead,
     FeedbackError,
@@ -22,6 +25,7 @@ from genre_training.feedback import (
     write_jsonl,
 )
 from genre_training.store import StoreError
+from tests.helpers.data import FIXTURE_MIN_GENRE_COUNT, FIXTURE_MODEL, FIXTURE_ROWS
 
 LABELS = ["Comedy", "Drama", "Romance"]
 T0 = datetime(2026, 5, 1, 12, 0, tzinfo=UTC)
@@ -236,3 +240,159 @@ def test_the_prodigy_export_is_choice_tasks_answered_with_the_correction() -> No
         other.id,
         new.id,
     ]
+
+
+def prepare_fixture(out: Path, feedback: str | None = None) -> dict:
+    from genre_training.prepare import prepare
+
+    return prepare(
+        FIXTURE_ROWS,
+        out,
+        text_fields="title+description",
+        description_column="overview",
+        min_genre_count=FIXTURE_MIN_GENRE_COUNT,
+        feedback=feedback,
+    )
+
+
+def save(folder: Path, *corrections: Correction) -> str:
+    for correction in corrections:
+        path = folder / correction.object_key("")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(correction.encode())
+    return str(folder)
+
+
+def test_prepare_applies_corrections_and_keeps_dev_and_test_the_same_movies(
+    fixture_corpus: Path, tmp_path: Path
+) -> None:
+    before = {name: read_jsonl(fixture_corpus / f"{name}.jsonl") for name in SPLITS}
+    labels = json.loads((fixture_corpus / PREPARE_REPORT).read_text())["labels"]
+    dev_movie, test_movie = before["dev"][0], before["test"][3]
+    fixes = save(
+        tmp_path / "feedback",
+        fix(dev_movie["title"].upper(), dev_movie["description"], [], seconds=0),
+        fix(test_movie["title"], test_movie["description"], ["Comedy"], seconds=1),
+        fix(test_movie["title"], test_movie["description"], ["Drama", "Horror"], seconds=2),
+        fix("A film nobody has seen", "Two detectives solve a crime.", ["Crime"], seconds=3),
+    )
+    report = prepare_fixture(tmp_path / "corpus", fixes)
+    after = {name: read_jsonl(tmp_path / "corpus" / f"{name}.jsonl") for name in SPLITS}
+    for name in ("dev", "test"):
+        assert [m["id"] for m in after[name]] == [m["id"] for m in before[name]]
+    assert after["dev"][0]["genres"] == []
+    assert after["test"][3]["genres"] == ["Drama"]  # the latest; Horror is not a label
+    changed = [
+        (name, i)
+        for name in ("dev", "test")
+        for i, (old, new) in enumerate(zip(before[name], after[name], strict=True))
+        if old["genres"] != new["genres"]
+    ]
+    assert changed == [("dev", 0), ("test", 3)]
+    assert after["train"][:-1] == before["train"]
+    assert after["train"][-1]["title"] == "A film nobody has seen"
+    assert after["train"][-1]["genres"] == ["Crime"]
+    feedback_report = report["feedback"]
+    assert (feedback_report["read"], feedback_report["applied"], feedback_report["added"]) == (
+        4,
+        2,
+        1,
+    )
+    assert feedback_report["ignored_reasons"] == {SUPERSEDED: 1}
+    assert feedback_report["unknown_genres"] == {"Horror": 1}
+    assert "Horror" not in labels
+    stored = json.loads((tmp_path / "corpus" / PREPARE_REPORT).read_text())
+    assert stored["feedback"] == feedback_report
+    assert stored["split_sizes"]["train"] == len(before["train"]) + 1
+    corrected = read_jsonl(tmp_path / "corpus" / CORRECTED_MOVIES)
+    assert [(c["split"], c["genres"]) for c in corrected] == [
+        ("dev", []),
+        ("test", ["Drama"]),
+        ("train", ["Crime"]),
+    ]
+    # Prepared again without feedback, the corpus says nothing of corrections.
+    assert prepare_fixture(tmp_path / "corpus")["feedback"] is None
+    assert not (tmp_path / "corpus" / CORRECTED_MOVIES).exists()
+
+
+def test_the_prepare_command_prints_the_report(fixture_corpus: Path, tmp_path: Path) -> None:
+    movie = read_jsonl(fixture_corpus / "dev.jsonl")[0]
+    fixes = save(tmp_path / "feedback", fix(movie["title"], movie["description"], ["Drama"]))
+    (tmp_path / "feedback" / "junk.json").write_text("[]", encoding="utf-8")
+    result = CliRunner().invoke(
+        cli.main,
+        [
+            "prepare",
+            "--data",
+            str(FIXTURE_ROWS),
+            "--min-genre-count",
+            str(FIXTURE_MIN_GENRE_COUNT),
+            "--out",
+            str(tmp_path / "corpus"),
+            "--feedback",
+            fixes,
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    assert f"feedback from {fixes}: 2 corrections read, 1 applied (1 dev; " in result.stdout
+    assert "0 new movies added to train, 1 ignored (1 invalid)" in result.stdout
+    assert "junk.json: not a JSON object but list" in result.stdout
+
+
+def test_the_export_command_writes_prodigy_tasks_with_the_models_labels(tmp_path: Path) -> None:
+    first = fix("Alpha", "A plot.", ["Drama"], seconds=0)
+    second = fix("Beta", "Another plot.", ["Comedy", "Horror"], seconds=1)
+    fixes = save(tmp_path / "feedback", first, second)
+    out = tmp_path / "review.jsonl"
+    result = CliRunner().invoke(
+        cli.main,
+        ["feedback", "export", fixes, "--model", str(FIXTURE_MODEL), "--out", str(out)],
+    )
+    assert result.exit_code == 0, result.output
+    labels = json.loads((FIXTURE_MODEL / "manifest.json").read_text())["labels"]
+    tasks = read_jsonl(out)
+    assert [(t["meta"]["id"], t["accept"]) for t in tasks] == [
+        (first.id, ["Drama"]),
+        (second.id, ["Comedy"]),
+    ]
+    assert all(t["options"] == [{"id": g, "text": g} for g in labels] for t in tasks)
+    assert "2 prodigy tasks from" in result.stderr
+    assert "1 genres that are not labels" in result.stderr
+
+
+def test_the_corrected_movies_are_scored_by_the_served_model_and_the_new_one(
+    fixture_corpus: Path, tmp_path: Path
+) -> None:
+    """With the served model's own pipeline and thresholds as 'the new model', both columns
+    must agree: the same predictions reached through the serving and the training code."""
+    from genre_model.manifest import Manifest
+    from genre_training.corrected import corrected_section, score_corrected
+    from genre_training.pipelines import load_trained
+
+    dev = read_jsonl(fixture_corpus / "dev.jsonl")
+    fixes = save(
+        tmp_path / "feedback",
+        fix(dev[0]["title"], dev[0]["description"], ["Drama"], seconds=0),
+        fix(dev[1]["title"], dev[1]["description"], ["Comedy"], seconds=1),
+        fix("New | film", "Brand new.", ["Crime"], seconds=2),
+    )
+    prepare_fixture(tmp_path / "corpus", fixes)
+    prepared = json.loads((tmp_path / "corpus" / PREPARE_REPORT).read_text())
+    manifest = Manifest.read(FIXTURE_MODEL)
+    report = score_corrected(
+        tmp_path / "corpus",
+        load_trained(FIXTURE_MODEL / "pipeline"),
+        prepared,
+        manifest.thresholds,
+        FIXTURE_MODEL,
+    )
+    assert report is not None
+    assert report["served_version"] == manifest.version
+    assert (report["corrections"], report["corrections_against_it"]) == (3, 0)
+    assert [(s["split"], s["movies"]) for s in report["by_split"]] == [("train", 1), ("dev", 2)]
+    for figures in report["by_split"]:
+        assert figures["served"] == figures["new"]
+    assert [m["served"] for m in report["movies"]] == [m["new"] for m in report["movies"]]
+    lines = "\n".join(corrected_section(report))
+    assert "| New \\| film | train | (new movie) | Crime |" in lines
+    assert score_corrected(fixture_corpus, None, prepared, {}, FIXTURE_MODEL) is None  # type: ignore[arg-type]
