@@ -28,8 +28,8 @@ from confection import Config
 from genre_model.classifier import GoldenSet, read_golden
 from genre_model.manifest import PIPELINE_DIR, Manifest
 from genre_model.text import compose_text
-from genre_training.onnx_pipeline import COMPONENT, ComponentConfig, assemble_pipeline
-from genre_training.pipelines import score_pipeline
+from genre_training.onnx_pipeline import ComponentConfig, assemble_pipeline
+from genre_training.pipelines import COMPONENT, score_pipeline
 
 
 def golden_set(artifact: Path) -> GoldenSet:

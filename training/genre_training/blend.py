@@ -10,7 +10,13 @@ from typing import Any
 import numpy as np
 
 from genre_training.metrics import tuned_micro_f1
-from genre_training.pipelines import SCORED_SPLITS, load_trained, pipeline_dir, score_splits
+from genre_training.pipelines import (
+    COMPONENT,
+    SCORED_SPLITS,
+    load_trained,
+    pipeline_dir,
+    score_splits,
+)
 from genre_training.splits import Split
 
 
@@ -30,7 +36,7 @@ def choose_blend(
     if bow is None or not pipeline_dir(bow).is_dir():
         return {"weight": 0.0, "tried": {}}
     bow_nlp = load_trained(pipeline_dir(bow))
-    bow_labels = list(bow_nlp.get_pipe("textcat_multilabel").labels)  # type: ignore[attr-defined]
+    bow_labels = list(bow_nlp.get_pipe(COMPONENT).labels)  # type: ignore[attr-defined]
     if set(bow_labels) != set(labels):
         return {"weight": 0.0, "tried": {}, "skipped": f"{bow} has labels {bow_labels}"}
     bow_scores = score_splits(bow_nlp, labels, splits)

@@ -13,9 +13,8 @@ import spacy
 from spacy.language import Language
 
 from genre_model.onnx_textcat import FACTORY
-from genre_training.pipelines import load_trained
+from genre_training.pipelines import COMPONENT, load_trained
 
-COMPONENT = "textcat_multilabel"  # the name every recipe's genre scorer has
 BOW_COMPONENT = "textcat_bow"
 
 

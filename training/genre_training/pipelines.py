@@ -14,6 +14,7 @@ from genre_model.manifest import PIPELINE_DIR
 from genre_training.errors import StepError, require_file
 from genre_training.splits import Split
 
+COMPONENT = "textcat_multilabel"  # the genre scorer's name in every recipe's pipeline
 # What a model is scored on: thresholds are tuned on dev, figures reported on dev and test.
 SCORED_SPLITS = ("dev", "test")
 

@@ -28,8 +28,8 @@ from confection import Config
 from genre_training.blend import choose_blend
 from genre_training.errors import StepError
 from genre_training.metrics import tuned_micro_f1
-from genre_training.onnx_pipeline import COMPONENT, ComponentConfig, assemble_pipeline
-from genre_training.pipelines import SCORED_SPLITS, pipeline_dir, score_splits
+from genre_training.onnx_pipeline import ComponentConfig, assemble_pipeline
+from genre_training.pipelines import COMPONENT, SCORED_SPLITS, pipeline_dir, score_splits
 from genre_training.splits import Split, read_splits
 
 if TYPE_CHECKING:  # PyTorch is imported when the step runs (its extra may be missing)

@@ -9,13 +9,8 @@ import pytest
 import spacy
 
 from genre_model.manifest import Manifest
-from genre_training.onnx_pipeline import (
-    BOW_COMPONENT,
-    COMPONENT,
-    ComponentConfig,
-    assemble_pipeline,
-)
-from genre_training.pipelines import score_pipeline
+from genre_training.onnx_pipeline import BOW_COMPONENT, ComponentConfig, assemble_pipeline
+from genre_training.pipelines import COMPONENT, score_pipeline
 from tests.helpers.data import FIXTURE_MODEL
 from tests.helpers.onnx_model import WORDS, build, mean_token_id_scores
 

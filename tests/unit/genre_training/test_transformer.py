@@ -13,8 +13,8 @@ import spacy
 
 from genre_training.errors import StepError
 from genre_training.metrics import tuned_micro_f1
-from genre_training.onnx_pipeline import BOW_COMPONENT, COMPONENT
-from genre_training.pipelines import score_splits
+from genre_training.onnx_pipeline import BOW_COMPONENT
+from genre_training.pipelines import COMPONENT, score_splits
 from genre_training.splits import read_splits
 from genre_training.transformer import base_model_dir, fine_tune
 from tests.helpers.data import FIXTURE_MODEL, REPO
