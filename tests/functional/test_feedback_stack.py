@@ -1,0 +1,103 @@
+"""The stack's side of POST /feedback (template.yaml): its route, its throttling, where the
+function may write corrections, and the parameters that say where."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+
+from tests.helpers.cloudformation import Resolver, load_template
+from tests.helpers.data import REPO
+from tests.helpers.iam_policy import allows
+
+BUCKET = "movie-genre-dev-feedback"
+
+
+@pytest.fixture(scope="module")
+def template() -> dict[str, Any]:
+    return load_template(REPO / "template.yaml")
+
+
+def function_with(template: dict[str, Any], bucket: str, prefix: str = "feedback") -> Any:
+    names = {"AWS::Partition": "aws", "FeedbackBucket": bucket, "FeedbackPrefix": prefix}
+    resolve = Resolver(names, template["Conditions"])
+    properties = template["Resources"]["GenreFunction"]["Properties"]
+    variables = properties["Environment"]["Variables"]
+    feedback = {k: v for k, v in variables.items() if k.startswith("MOVIE_GENRE_FEEDBACK_")}
+    return resolve(properties["Policies"]), resolve(feedback)
+
+
+def test_the_route_has_the_scoring_routes_authorization(template: dict[str, Any]) -> None:
+    route = template["Resources"]["FeedbackRoute"]["Properties"]
+    assert route["RouteKey"] == "POST /feedback"
+    assert (
+        route["AuthorizationType"]
+        == template["Resources"]["GenreRoute"]["Properties"]["AuthorizationType"]
+    )
+
+
+def test_the_route_is_throttled_below_the_default(template: dict[str, Any]) -> None:
+    stage = template["Resources"]["GenreApiStage"]["Properties"]
+    feedback = stage["RouteSettings"]["POST /feedback"]
+    default = stage["DefaultRouteSettings"]
+    assert feedback["ThrottlingRateLimit"] < default["ThrottlingRateLimit"]
+    assert feedback["ThrottlingBurstLimit"] < default["ThrottlingBurstLimit"]
+
+
+def test_the_function_may_only_add_new_objects_under_the_prefix(template: dict[str, Any]) -> None:
+    (policy,), variables = function_with(template, BUCKET)
+    assert variables["MOVIE_GENRE_FEEDBACK_BUCKET"] == BUCKET
+    assert variables["MOVIE_GENRE_FEEDBACK_PREFIX"] == "feedback"
+    new = {"s3:if-none-match": "*"}
+    key = f"arn:aws:s3:::{BUCKET}/feedback/date=2026-05-01/x.json"
+    assert allows(policy, "s3:PutObject", key, new)
+    assert not allows(policy, "s3:PutObject", key)  # could replace a correction
+    assert not allows(policy, "s3:PutObject", f"arn:aws:s3:::{BUCKET}/models/x", new)
+    assert not allows(policy, "s3:PutObject", f"arn:aws:s3:::{BUCKET}/feedback-x/y", new)
+    assert not allows(policy, "s3:PutObject", "arn:aws:s3:::other/feedback/x.json", new)
+    for action in ("s3:GetObject", "s3:DeleteObject", "s3:ListBucket"):
+        assert not allows(policy, action, key, new)
+
+
+def test_without_a_bucket_the_function_has_no_s3_rights(template: dict[str, Any]) -> None:
+    policies, variables = function_with(template, "")
+    assert policies == []
+    assert variables["MOVIE_GENRE_FEEDBACK_BUCKET"] == ""  # the route answers 503
+    output = template["Outputs"]["FeedbackLocation"]
+    assert output["Condition"] == "HasFeedbackBucket"
+
+
+@pytest.mark.parametrize(
+    ("prefix", "allowed"),
+    [
+        ("feedback", True),
+        ("team/feedback", True),
+        ("feedback/2026", True),
+        ("/feedback", False),
+        ("feedback/", False),
+        ("../models", False),
+        ("feedback/../models", False),
+        ("a//b", False),
+        ("a/./b", False),
+        ("", False),
+        ("feed back", False),
+    ],
+)
+def test_the_prefix_parameter_takes_only_a_plain_key_prefix(
+    template: dict[str, Any], prefix: str, allowed: bool
+) -> None:
+    pattern = template["Parameters"]["FeedbackPrefix"]["AllowedPattern"]
+    assert (re.fullmatch(pattern, prefix) is not None) == allowed
+
+
+@pytest.mark.parametrize(
+    ("bucket", "allowed"),
+    [(BUCKET, True), ("", True), ("Upper", False), ("a", False), ("b/c", False)],
+)
+def test_the_bucket_parameter_takes_a_bucket_name_or_nothing(
+    template: dict[str, Any], bucket: str, allowed: bool
+) -> None:
+    pattern = template["Parameters"]["FeedbackBucket"]["AllowedPattern"]
+    assert (re.fullmatch(pattern, bucket) is not None) == allowed
