@@ -23,7 +23,14 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from environments import REPO, ConfigError, Environment, environment, stack_outputs
+from environments import (
+    REPO,
+    ConfigError,
+    Environment,
+    environment,
+    sam_parameter,
+    stack_outputs,
+)
 
 DEPLOY = Path(__file__).resolve().parent
 SAM_NAMES = DEPLOY / "sam-names.json"
@@ -69,7 +76,7 @@ def access_parameters(
 
 
 def sam_deploy(sam: str, template: str, stack: str, region: str, params: dict[str, str]) -> None:
-    overrides = [f"{key}={value}" for key, value in params.items()]
+    overrides = [sam_parameter(key, value) for key, value in params.items()]
     command = [
         sam, "deploy", "--template-file", str(DEPLOY / template), "--stack-name", stack,
         "--region", region, "--capabilities", "CAPABILITY_NAMED_IAM",

@@ -118,11 +118,15 @@ def built_model_version(build_dir: Path = BUILD_DIR) -> str:
     return _checked(version, VALUE, "the built model's version")
 
 
+def sam_parameter(key: str, value: str) -> str:
+    """One of --parameter-overrides' arguments, checked (SAM reads Key= as no value at all)."""
+    _checked(key, KEY, "parameter name")
+    return f"{key}={_checked(value, VALUE, key)}" if value else f'{key}=""'
+
+
 def parameter_overrides(env: Environment, model_version: str, **extra: str) -> list[str]:
     values = {**env.overrides, "ModelVersion": model_version, **extra}
-    return [
-        f"{_checked(k, KEY, 'parameter name')}={_checked(v, VALUE, k)}" for k, v in values.items()
-    ]
+    return [sam_parameter(key, value) for key, value in values.items()]
 
 
 def stack_outputs(cloudformation: Any, stack: str) -> dict[str, str]:

@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from functools import lru_cache
+from functools import cache
 from typing import Any
 
 Statement = Mapping[str, Any]
 
 
-@lru_cache(maxsize=None)
+@cache
 def _pattern(wildcard: str, case_sensitive: bool) -> re.Pattern[str]:
     parts = (".*" if c == "*" else "." if c == "?" else re.escape(c) for c in wildcard)
     return re.compile("".join(parts), 0 if case_sensitive else re.IGNORECASE)
