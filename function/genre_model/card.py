@@ -9,7 +9,7 @@ from genre_model.evaluation import ThresholdReports
 from genre_model.manifest import Manifest
 
 
-def test_metrics(test: ThresholdReports) -> dict[str, Any]:
+def held_out_metrics(test: ThresholdReports) -> dict[str, Any]:
     """Micro and macro F1, and precision/recall/F1 per genre, at 0.5 and at tuned thresholds."""
     return {
         setting: {
@@ -37,5 +37,5 @@ def model_card(manifest: Manifest) -> dict[str, Any]:
         "text_fields": manifest.text_fields,
         "data_sha256": manifest.data_sha256,
         "split_sizes": manifest.split_sizes,
-        "test_metrics": test_metrics(manifest.metrics["test"]),
+        "test_metrics": held_out_metrics(manifest.metrics["test"]),
     }

@@ -45,7 +45,7 @@ class Explanation:
 
 def variants_without(doc: Doc, words: Sequence[str]) -> Iterator[Doc]:
     """For each word, doc less every token equal to it, spacing kept. The tokens are reused, not
-    tokenized again: tokenizing hundreds of variants of a long text cost 20 times more."""
+    tokenized again: tokenizing hundreds of variants of a long text cost far more."""
     texts = [token.text for token in doc]
     spaces = [bool(token.whitespace_) for token in doc]
     for word in words:
@@ -78,9 +78,10 @@ def explain(
     fields = [(len(text) - len(description.strip()), len(text))]  # the description ends the text
     if classifier.manifest.text_fields != "description":
         fields.insert(0, (0, len(title.strip())))
-    doc = classifier.tokenize(text)
-    words = candidate_words(doc, fields, classifier.read_chars(text))
-    base, *variants = classifier.score_texts([doc, *variants_without(doc, words)])
+    with classifier.memory_zone():  # the Docs and their new words are freed at its end
+        doc = classifier.tokenize(text)
+        words = candidate_words(doc, fields, classifier.read_chars(text))
+        base, *variants = classifier.score_texts([doc, *variants_without(doc, words)])
     explained = {}
     for label in classifier.labels:
         weights = [

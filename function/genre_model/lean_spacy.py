@@ -1,7 +1,7 @@
 """Import spaCy without its command line, for a faster cold start.
 
-spaCy's `__init__` imports its whole command line (typer, weasel, httpx, requests: about 30% of
-`import spacy`) for one re-export, `spacy.info`; nothing else in spaCy's runtime touches
+spaCy's `__init__` imports its whole command line (typer, weasel, httpx, requests: a large part
+of `import spacy`) for one re-export, `spacy.info`; nothing else in spaCy's runtime touches
 `spacy.cli`. The function never runs a spaCy command, so before spaCy is first imported it puts
 a stand-in for `spacy.cli` in sys.modules. The stand-in keeps the real package's path, so a
 submodule such as `spacy.cli.train` still imports on demand, and `spacy.info` still works: it

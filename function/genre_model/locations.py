@@ -6,14 +6,13 @@ import os
 from importlib.resources import files
 from pathlib import Path
 
-MODEL_DIR_ENV = "MOVIE_GENRE_MODEL_DIR"
-# The package that carries the default model (models/ in the repository, package data in a
-# wheel): what a fresh clone or a plain `pip install` classifies with.
-DEFAULT_MODEL_PACKAGE = "movie_genre_models"
+from genre_model.constants import DEFAULT_MODEL_PACKAGE
+from genre_model.constants import MODEL_DIR_ENV as MODEL_DIR_ENV  # the CLI reads it here
 
 
 def default_model_dir() -> Path:
-    """The default model shipped with the package, wherever the package is installed."""
+    """The default model shipped with the package (models/ in the repository, package data in a
+    wheel): what a fresh clone or a plain `pip install` classifies with."""
     return Path(str(files(DEFAULT_MODEL_PACKAGE).joinpath("default")))
 
 

@@ -6,9 +6,8 @@ explanations and the evaluation work unchanged on it.
 
 Each text runs alone, never padded into a batch: the int8 model quantizes its activations with
 one scale per run, computed over every text of the run, so a text scored in a batch would score
-differently with other batch-mates (by up to 0.016 measured), and /genre, /genres, /explain and
-the golden check would disagree. Alone is also faster on one thread, with no padding (256 real
-movies: 78 to 87 movies/s, against 53 in length-sorted batches of 32).
+differently with other batch-mates, and /genre, /genres, /explain and the golden check would
+disagree. Alone is also faster on one thread, with no padding (docs/results.md has the figures).
 
 With `bow_weight` above 0 the pipeline also holds a bag-of-words textcat that ran first; its
 doc.cats are blended in: cats = (1 - w) * transformer + w * bag-of-words.
