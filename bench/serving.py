@@ -163,10 +163,12 @@ def real_movies(count: int) -> list[dict[str, str]]:
 @contextlib.contextmanager
 def output_discarded() -> Iterator[None]:
     """Logs and metrics are written (their cost counts) to /dev/null, not to the console."""
-    from genre_api.observability import logger
+    from aws_lambda_powertools import Logger
+
+    from genre_model.constants import DEFAULT_SERVICE
 
     with open(os.devnull, "w") as null, contextlib.redirect_stdout(null):
-        handler = logger.registered_handler
+        handler = Logger(service=DEFAULT_SERVICE).registered_handler
         previous = handler.setStream(null)  # type: ignore[attr-defined]
         try:
             yield

@@ -6,7 +6,9 @@
 - CloudWatch embedded-metric-format metrics in the MovieGenre namespace: Requests, BadRequests and
   MoviesScored (one blob per request: by route and status class, and service-wide),
   GenrePredicted (by genre: the genre mix), and Powertools' ColdStart.
-- X-Ray traces: a `score` subsegment around the model, annotated with route and model version.
+- X-Ray traces: a `score` subsegment around the model, annotated with route and model version,
+  and nothing of the text: no response (which holds /explain's words and a 422's echo), no
+  exception message (which may quote the input), no metadata.
 
 Under `make serve` the same log lines and metrics go to the console.
 """
@@ -24,38 +26,32 @@ from typing import Any
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import EphemeralMetrics, MetricUnit
-from aws_lambda_powertools.shared.functions import resolve_truthy_env_var_choice
 from fastapi import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from genre_api.settings import Settings
 from genre_model import Prediction
 
-DEFAULT_SERVICE = "movie-genre"
-DEFAULT_NAMESPACE = "MovieGenre"
 RECORD = "movie_genre_record"  # where a route leaves what the log line says of its request
 UNMATCHED_ROUTE = "unmatched"  # any path the API does not have: one metric dimension, not many
 
 LambdaHandler = Callable[[dict[str, Any], Any], dict[str, Any]]
 
-service = os.environ.get("POWERTOOLS_SERVICE_NAME") or DEFAULT_SERVICE
-# Level from POWERTOOLS_LOG_LEVEL or LOG_LEVEL (Powertools' own rule), INFO by default.
-logger = Logger(service=service)
-metrics = Metrics(
-    namespace=os.environ.get("POWERTOOLS_METRICS_NAMESPACE") or DEFAULT_NAMESPACE, service=service
-)
+
+def service_logger(settings: Settings) -> Logger:
+    """The service's Powertools logger: every Logger of one service name shares one handler.
+    Level from POWERTOOLS_LOG_LEVEL or LOG_LEVEL (Powertools' own rule), INFO by default."""
+    return Logger(service=settings.service_name)
 
 
-def tracing_enabled() -> bool:
+def tracing_enabled(settings: Settings) -> bool:
     """Powertools' own rule: trace in Lambda, not under SAM local, unless disabled.
 
-    Tested before a Tracer is made, because making one imports the X-Ray SDK (0.15 to 0.2 s),
-    even to disable it: where no trace is sent, tracing costs nothing.
+    Tested before a Tracer is made, because making one imports the X-Ray SDK, even to disable
+    it: where no trace is sent, tracing costs nothing.
     """
-    disabled = resolve_truthy_env_var_choice(
-        env=os.environ.get("POWERTOOLS_TRACE_DISABLED", "false")
-    )
     in_lambda = "LAMBDA_TASK_ROOT" in os.environ and "AWS_SAM_LOCAL" not in os.environ
-    return in_lambda and not disabled
+    return in_lambda and not settings.trace_disabled
 
 
 @dataclass
@@ -72,19 +68,20 @@ class RequestRecord:
 class Observer:
     """The function's logger, metrics and tracer, and what the app and handler do with them."""
 
-    def __init__(self, model_version: str, *, log_text: bool = False) -> None:
+    def __init__(self, settings: Settings, model_version: str) -> None:
         self.model_version = model_version
-        self.log_text = log_text
-        self.logger = logger
-        self.metrics = metrics
+        self.log_text = settings.log_text
+        self.service = settings.service_name
+        self.logger = service_logger(settings)
+        self.metrics = Metrics(namespace=settings.metrics_namespace, service=self.service)
         # The genre mix's metric set, kept from one request to the next: a single_metric per
         # blob cost twice as much.
-        self.scored = EphemeralMetrics(namespace=metrics.namespace, service=service)
+        self.scored = EphemeralMetrics(namespace=settings.metrics_namespace, service=self.service)
         self.tracer: Any = None
-        if tracing_enabled():
+        if tracing_enabled(settings):
             from aws_lambda_powertools import Tracer
 
-            self.tracer = Tracer(service=service)
+            self.tracer = Tracer(service=self.service, disabled=False)
 
     def record_scoring(
         self, request: Request, movies: Sequence[tuple[str, str]], predictions: list[Prediction]
@@ -108,10 +105,20 @@ class Observer:
 
     @contextmanager
     def _subsegment(self, route: str) -> Iterator[None]:
+        failure: Exception | None = None
         with self.tracer.provider.in_subsegment("score") as subsegment:
             subsegment.put_annotation("route", route)
             subsegment.put_annotation("model_version", self.model_version)
-            yield
+            try:
+                yield
+            except Exception as error:
+                # Raised outside the subsegment: the X-Ray SDK would record its message and
+                # stack. The trace keeps that it failed, and the kind of error.
+                failure = error
+                subsegment.add_fault_flag()
+                subsegment.put_annotation("error", type(error).__name__)
+        if failure is not None:
+            raise failure
 
     def request_done(
         self, scope: Scope, status: int, seconds: float, error: BaseException | None
@@ -154,7 +161,7 @@ class Observer:
         # service-wide roll-up for the dashboard's totals. The genre mix needs a blob per genre.
         self.metrics.add_dimension(name="route", value=route)
         self.metrics.add_dimension(name="status_class", value=f"{status // 100}xx")
-        self.metrics.add_dimensions(service=service)
+        self.metrics.add_dimensions(service=self.service)
         self.metrics.add_metric(name="Requests", unit=MetricUnit.Count, value=1)
         if 400 <= status < 500:
             self.metrics.add_metric(name="BadRequests", unit=MetricUnit.Count, value=1)
@@ -175,7 +182,10 @@ class Observer:
             correlation_id_path=correlation_paths.API_GATEWAY_HTTP, clear_state=True
         )(wrapped)
         if self.tracer is not None:
-            wrapped = self.tracer.capture_lambda_handler(wrapped)
+            # Set here, not left to POWERTOOLS_TRACER_CAPTURE_*: the response holds text.
+            wrapped = self.tracer.capture_lambda_handler(
+                wrapped, capture_response=False, capture_error=False
+            )
         traced: LambdaHandler = wrapped
         return traced
 

@@ -82,13 +82,14 @@ def build_handler(
     observer = None
     logger: Any = logging.getLogger("genre_api")
     if observe:
-        from genre_api.observability import Observer
-        from genre_api.observability import logger as powertools_logger
+        from genre_api.observability import service_logger
 
-        logger = powertools_logger
+        logger = service_logger(settings)
     classifier = classifier or load_classifier(settings, logger)
     if observe:
-        observer = Observer(classifier.version, log_text=settings.log_text)
+        from genre_api.observability import Observer
+
+        observer = Observer(settings, classifier.version)
     app = create_app(classifier, settings, observer)
     # The model is already loaded; the app has no startup work for a lifespan to run.
     mangum = Mangum(StagePrefix(app), lifespan="off")

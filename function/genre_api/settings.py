@@ -1,22 +1,35 @@
-"""The API's one configuration object, read from MOVIE_GENRE_* environment variables."""
+"""The API's one configuration object, read from the environment once, at start."""
 
 from __future__ import annotations
 
 from pathlib import Path
 from typing import Annotated
 
-from pydantic import AliasChoices, Field, ValidationError
+from pydantic import AfterValidator, Field, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from genre_model.locations import MODEL_DIR_ENV, default_model_dir
-
-ENV_PREFIX = "MOVIE_GENRE_"
-# Where the function image puts the model; outside the image, the default model of the package.
-IMAGE_MODEL_DIR = Path("/opt/model")
+from genre_model.constants import (
+    DEFAULT_NAMESPACE,
+    DEFAULT_SERVICE,
+    ENV_PREFIX,
+    IMAGE_MODEL_DIR,
+    METRICS_NAMESPACE_ENV,
+    MODEL_DIR_ENV,
+    SERVICE_NAME_ENV,
+    TRACE_DISABLED_ENV,
+)
+from genre_model.locations import default_model_dir
 
 
 def default_serving_model_dir() -> Path:
+    """The image's model; outside the image, the default model of the package."""
     return IMAGE_MODEL_DIR if IMAGE_MODEL_DIR.is_dir() else default_model_dir()
+
+
+def not_aws_namespace(namespace: str) -> str:
+    if namespace.startswith("AWS/"):
+        raise ValueError("AWS/ namespaces are AWS's own")
+    return namespace
 
 
 class SettingsError(Exception):
@@ -24,15 +37,19 @@ class SettingsError(Exception):
 
 
 class Settings(BaseSettings):
-    """Each field is read from MOVIE_GENRE_<FIELD>; a bad value is refused at start."""
+    """Each field is read from MOVIE_GENRE_<FIELD>, or from the variable its alias names (the
+    model's folder, Powertools' own); a bad value is refused at start."""
 
-    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, frozen=True, extra="forbid")
+    # validate_by_name: code (tests, benchmarks) passes fields by name, Settings(model_dir=...).
+    model_config = SettingsConfigDict(
+        env_prefix=ENV_PREFIX, frozen=True, extra="forbid", validate_by_name=True
+    )
 
     model_dir: Annotated[
         Path,
         Field(
             default_factory=default_serving_model_dir,
-            validation_alias=AliasChoices("model_dir", MODEL_DIR_ENV),
+            validation_alias=MODEL_DIR_ENV,
             description="The model artifact to serve.",
         ),
     ]
@@ -48,6 +65,33 @@ class Settings(BaseSettings):
     log_text: bool = Field(
         False, description="Log titles and descriptions (debugging only: they are user data)."
     )
+    public_pages: bool = Field(
+        True,
+        description="Serve the demo page (GET /) and Swagger UI (GET /docs); false: both are "
+        "404, as in production. The OpenAPI schema stays at /openapi.json either way.",
+    )
+    service_name: str = Field(
+        DEFAULT_SERVICE,
+        validation_alias=SERVICE_NAME_ENV,
+        min_length=1,
+        max_length=255,
+        description="The service in every log line and metric dimension.",
+    )
+    metrics_namespace: Annotated[
+        str,
+        Field(
+            DEFAULT_NAMESPACE,
+            validation_alias=METRICS_NAMESPACE_ENV,
+            pattern=r"^[A-Za-z0-9.\-_/#: ]{1,255}$",
+            description="The CloudWatch namespace of the metrics.",
+        ),
+        AfterValidator(not_aws_namespace),
+    ]
+    trace_disabled: bool = Field(
+        False,
+        validation_alias=TRACE_DISABLED_ENV,
+        description="No X-Ray traces even in Lambda (outside Lambda there are none anyway).",
+    )
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -56,8 +100,7 @@ class Settings(BaseSettings):
             return cls()
         except ValidationError as error:
             problem = error.errors()[0]
-            field = str(problem["loc"][0]) if problem["loc"] else ""
-            name = MODEL_DIR_ENV if field in {"model_dir", MODEL_DIR_ENV} else ENV_PREFIX + field
-            raise SettingsError(
-                f"{name.upper()}={problem.get('input')!r}: {problem['msg']}"
-            ) from error
+            where = str(problem["loc"][0]) if problem["loc"] else ""
+            # An alias is the variable's own name; a field is read from ENV_PREFIX + its name.
+            name = where if where.isupper() else ENV_PREFIX + where.upper()
+            raise SettingsError(f"{name}={problem.get('input')!r}: {problem['msg']}") from error

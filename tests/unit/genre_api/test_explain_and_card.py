@@ -6,9 +6,10 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from genre_api.app import VERSION_HEADER, create_app
+from genre_api.app import create_app
 from genre_api.settings import Settings
 from genre_model import GenreClassifier, Manifest
+from genre_model.constants import MODEL_VERSION_HEADER
 from tests.helpers.data import OTHELLO
 
 
@@ -22,7 +23,7 @@ def test_explain_answers_scores_genres_and_words_per_genre(
 ) -> None:
     response = client.post("/explain", json=OTHELLO)
     assert response.status_code == 200
-    assert response.headers[VERSION_HEADER] == classifier.version
+    assert response.headers[MODEL_VERSION_HEADER] == classifier.version
     body = response.json()
     expected = classifier.predict([(OTHELLO["title"], OTHELLO["description"])])[0]
     assert body["scores"] == pytest.approx(expected.scores)

@@ -11,13 +11,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from aws_lambda_powertools import Logger
 from aws_lambda_powertools.logging import logger as powertools_logger
 from aws_lambda_powertools.metrics.provider import cold_start
 
-from genre_api.observability import logger
 from genre_api.service import Handler, build_handler
 from genre_api.settings import Settings
 from genre_model import GenreClassifier
+from genre_model.constants import DEFAULT_SERVICE
 from tests.helpers.data import REPO, reseal
 from tests.helpers.events import LambdaContext, body_of, load_event, with_body
 
@@ -64,7 +65,7 @@ def metric_values(blobs: list[dict[str, Any]], name: str) -> list[tuple[dict[str
 @pytest.fixture
 def output(capsys: pytest.CaptureFixture[str]) -> Iterator[Output]:
     logs = io.StringIO()
-    handler = logger.registered_handler
+    handler = Logger(service=DEFAULT_SERVICE).registered_handler
     assert isinstance(handler, __import__("logging").StreamHandler)
     previous = handler.setStream(logs)
     capsys.readouterr()

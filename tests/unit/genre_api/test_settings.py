@@ -13,6 +13,7 @@ def test_defaults_serve_the_shipped_model_with_every_check_on() -> None:
     expected = IMAGE_MODEL_DIR if IMAGE_MODEL_DIR.is_dir() else default_model_dir()
     assert settings.model_dir == expected
     assert (settings.verify_model, settings.check_golden, settings.log_text) == (True, True, False)
+    assert settings.public_pages is True  # off in production (template.yaml)
     assert (settings.max_batch, settings.max_title_chars, settings.max_description_chars) == (
         256,
         300,
@@ -54,6 +55,11 @@ def test_every_limit_and_the_model_dir_are_settable(
         ("MOVIE_GENRE_MAX_BATCH", "-3"),
         ("MOVIE_GENRE_MAX_DESCRIPTION_CHARS", "1e9"),
         ("MOVIE_GENRE_CHECK_GOLDEN", "perhaps"),
+        ("MOVIE_GENRE_PUBLIC_PAGES", "sometimes"),
+        ("POWERTOOLS_METRICS_NAMESPACE", "AWS/Lambda"),
+        ("POWERTOOLS_METRICS_NAMESPACE", "no;semicolons"),
+        ("POWERTOOLS_SERVICE_NAME", ""),
+        ("POWERTOOLS_TRACE_DISABLED", "maybe"),
     ],
 )
 def test_a_bad_value_is_refused_with_its_variable_named(
@@ -65,3 +71,16 @@ def test_a_bad_value_is_refused_with_its_variable_named(
     message = str(refused.value)
     assert message.startswith(f"{name}={value!r}: ")
     assert "\n" not in message
+
+
+def test_powertools_settings_come_through_the_same_object(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert (Settings.from_env().service_name, Settings.from_env().metrics_namespace) == (
+        "movie-genre",
+        "MovieGenre",
+    )
+    monkeypatch.setenv("POWERTOOLS_SERVICE_NAME", "genre-prod")
+    monkeypatch.setenv("POWERTOOLS_METRICS_NAMESPACE", "Movies/Prod")
+    monkeypatch.setenv("POWERTOOLS_TRACE_DISABLED", "true")
+    settings = Settings.from_env()
+    assert (settings.service_name, settings.metrics_namespace) == ("genre-prod", "Movies/Prod")
+    assert settings.trace_disabled is True

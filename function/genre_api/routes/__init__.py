@@ -1,0 +1,1 @@
+"""One APIRouter per resource; genre_api.app assembles them."""

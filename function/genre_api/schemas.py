@@ -1,0 +1,199 @@
+"""The API's request and response bodies.
+
+The answers' shapes are fixed. The requests' limits are settings (MOVIE_GENRE_MAX_*), so their
+classes are made per app by request_bodies(settings), and the routes read them through
+dependencies that hand on the fixed shapes below. The OpenAPI schema states exactly the rules
+that validation applies, so that a client that follows the schema is never refused.
+"""
+
+# No `from __future__ import annotations`: FastAPI resolves the dependencies' annotations, which
+# name classes local to request_bodies.
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+
+from genre_api.settings import Settings
+from genre_model.explanation_limits import DEFAULT_TOP, MAX_TOP
+
+# The schema's pattern is an ECMA-262 regex (JSON Schema's dialect); its \s is this set, which
+# differs from Python's str.isspace (for example "\x1d"). Validation uses the same set.
+ECMA_WHITESPACE = (
+    "\t\n\v\f\r \u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009"
+    "\u200a\u2028\u2029\u202f\u205f\u3000\ufeff"
+)
+# Fields a request object may carry beyond its own before it is refused whole: each unknown
+# field is an error of its own, and thousands of them cost seconds to list.
+MAX_UNKNOWN_FIELDS = 16
+
+
+def not_blank(value: str) -> str:
+    if not value.strip(ECMA_WHITESPACE):
+        raise ValueError("must contain a non-whitespace character")
+    return value
+
+
+def whole_number(value: Any) -> Any:
+    """JSON Schema's integers include 12.0; strict validation would refuse it (but no "12")."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+def text_limits(max_chars: int, what: str) -> Any:
+    """1..max_chars characters, at least one of them not whitespace (with not_blank).
+
+    The JSON schema states the same rule (pattern \\S), so that schema-valid input is accepted.
+    """
+    return Field(
+        min_length=1, max_length=max_chars, description=what, json_schema_extra={"pattern": r"\S"}
+    )
+
+
+class RequestBody(BaseModel):
+    """Strict JSON types, no field beyond the declared ones."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def few_unknown_fields(cls, data: Any) -> Any:
+        if isinstance(data, dict) and len(data) > len(cls.model_fields) + MAX_UNKNOWN_FIELDS:
+            raise ValueError(
+                f"{len(data)} fields: expected {', '.join(cls.model_fields)} and no others"
+            )
+        return data
+
+
+class MovieText(RequestBody):
+    """One movie, as the routes read it (its limits come with request_models)."""
+
+    title: str
+    description: str
+
+
+class MovieBatchText(RequestBody):
+    movies: Sequence[MovieText]
+
+
+class ExplainText(MovieText):
+    top: int | None = None
+
+
+@dataclass(frozen=True)
+class RequestBodies:
+    """FastAPI dependencies that read each request body under one app's limits."""
+
+    movie: Callable[..., Awaitable[MovieText]]
+    batch: Callable[..., Awaitable[MovieBatchText]]
+    explain: Callable[..., Awaitable[ExplainText]]
+
+
+def request_bodies(settings: Settings) -> RequestBodies:
+    """The request bodies with settings' limits, stated in the OpenAPI schema too."""
+
+    class Movie(MovieText):
+        title: Annotated[
+            str,
+            text_limits(settings.max_title_chars, "The movie's title."),
+            AfterValidator(not_blank),
+        ]
+        description: Annotated[
+            str,
+            text_limits(settings.max_description_chars, "The movie's plot description."),
+            AfterValidator(not_blank),
+        ]
+
+    class MovieBatch(MovieBatchText):
+        movies: list[Movie] = Field(min_length=1, max_length=settings.max_batch)
+
+    class ExplainRequest(Movie, ExplainText):
+        top: Annotated[int | None, BeforeValidator(whole_number)] = Field(
+            None, ge=1, le=MAX_TOP, description=f"Words per genre (default {DEFAULT_TOP})."
+        )
+
+    async def movie(body: Movie) -> MovieText:
+        return body
+
+    async def batch(body: MovieBatch) -> MovieBatchText:
+        return body
+
+    async def explain(body: ExplainRequest) -> ExplainText:
+        return body
+
+    return RequestBodies(movie=movie, batch=batch, explain=explain)
+
+
+class Message(BaseModel):
+    detail: str
+
+
+class FieldError(BaseModel):
+    """One reason a request was refused (pydantic's error, as FastAPI reports it)."""
+
+    type: str
+    loc: list[str | int] = Field(description="Where: body, then the field's path.")
+    msg: str
+    input: Any = Field(
+        None,
+        description="The rejected value: whole when its JSON is short, else its first "
+        "characters (a string) and input_truncated.",
+    )
+    input_truncated: bool = Field(False, description="Present and true when input was cut.")
+    ctx: dict[str, Any] | None = None
+
+
+class Refusal(BaseModel):
+    """A request that breaks the input rules (FastAPI's 422, bounded in size)."""
+
+    detail: list[FieldError]
+    error_count: int | None = Field(
+        None, description="How many errors there were, when only the first ones are listed."
+    )
+
+
+class MovieGenres(BaseModel):
+    scores: dict[str, float]
+    genres: list[str]
+    genre: str
+
+
+class BatchResult(BaseModel):
+    model_version: str
+    results: list[MovieGenres]
+
+
+class Health(BaseModel):
+    status: str
+    model_version: str
+    labels: list[str]
+
+
+class WordWeight(BaseModel):
+    word: str
+    weight: float = Field(
+        description="How much the genre's score falls when every occurrence of the word is "
+        "removed from the title and the description (negative: it rises)."
+    )
+
+
+class Explained(BaseModel):
+    scores: dict[str, float]
+    genre: str
+    genres: list[str]
+    explanations: dict[str, list[WordWeight]]
+    model_version: str
+
+
+class ModelCard(BaseModel):
+    version: str
+    created_at: str
+    recipe: str
+    spacy_version: str
+    labels: list[str]
+    thresholds: dict[str, float]
+    text_fields: str
+    data_sha256: str
+    split_sizes: dict[str, int]
+    test_metrics: dict[str, Any]
