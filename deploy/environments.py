@@ -146,12 +146,15 @@ def deploy_command(
     env: Environment, sam: str, model_version: str, access: dict[str, str]
 ) -> list[str]:
     """sam deploy's argument list: through the environment's CloudFormation role, with its
-    permissions boundary on every role the stack creates, when `make bootstrap` made them."""
+    permissions boundary on every role the stack creates and its feedback bucket, when
+    `make bootstrap` made them."""
     extra = {}
     role: list[str] = []
     if access:
         extra["PermissionsBoundaryArn"] = access["PermissionsBoundaryArn"]
         role = ["--role-arn", _checked(access["CloudFormationRoleArn"], VALUE, "the role")]
+        if "FeedbackBucket" in access and "FeedbackBucket" not in env.overrides:
+            extra["FeedbackBucket"] = access["FeedbackBucket"]
     overrides = parameter_overrides(env, model_version, **extra)
     return [sam, "deploy", "--config-env", env.name, *role, "--parameter-overrides", *overrides]
 

@@ -16,6 +16,7 @@ from tests.helpers.deploy_access import (
     ARTIFACTS_BUCKET,
     MODEL_REGISTRY,
     Access,
+    feedback_bucket,
     handler_permissions,
     render_access,
     sam_deploy_calls,
@@ -219,6 +220,10 @@ def test_roles_of_the_stack_are_capped_by_the_boundary(access: Access) -> None:
     assert not allows(boundary, "lambda:InvokeFunction", access.arn("lambda", "function:other"))
     for action in ("iam:CreateRole", "iam:PassRole", "s3:GetObject", "sts:AssumeRole"):
         assert not allows(boundary, action, "*")
+    corrections = f"arn:aws:s3:::{feedback_bucket(access.env.name)}/feedback/date=2026-11-29/a.json"
+    assert allows(boundary, "s3:PutObject", corrections)
+    assert not allows(boundary, "s3:PutObject", f"arn:aws:s3:::{MODEL_REGISTRY}/movie-genre/x")
+    assert not allows(boundary, "s3:GetObject", corrections)
 
 
 def registry_policy() -> dict[str, Any]:

@@ -215,6 +215,15 @@ def test_concurrency_is_reserved_per_function_and_costly_routes_are_throttled(
         assert int(dict(p.split("=") for p in overrides.split())["ReservedConcurrency"]) > 0
 
 
+def test_the_demo_page_and_swagger_ui_are_off_in_prod(template: dict[str, Any]) -> None:
+    variables = template["Resources"]["GenreFunction"]["Properties"]["Environment"]["Variables"]
+    assert variables["MOVIE_GENRE_PUBLIC_PAGES"] == {"Ref": "PublicPages"}
+    assert template["Parameters"]["PublicPages"]["Default"] == "true"
+    config = tomllib.loads((REPO / "samconfig.toml").read_text())
+    prod = config["prod"]["deploy"]["parameters"]["parameter_overrides"].split()
+    assert "PublicPages=false" in prod
+
+
 def test_traces_keep_no_text(template: dict[str, Any]) -> None:
     variables = template["Resources"]["GenreFunction"]["Properties"]["Environment"]["Variables"]
     assert variables["POWERTOOLS_TRACER_CAPTURE_RESPONSE"] == "false"

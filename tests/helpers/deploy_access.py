@@ -58,6 +58,10 @@ class Access:
         return f"arn:aws:{service}:{region or self.env.region}:{ACCOUNT}:{resource}"
 
 
+def feedback_bucket(name: str) -> str:
+    return f"movie-genre-access-{name}-feedbackstore-9z8y7x6w5v4u"
+
+
 def render_access(name: str, artifacts_bucket: str = ARTIFACTS_BUCKET) -> Access:
     env = environment(name)
     parameters = bootstrap.access_parameters(
@@ -80,6 +84,8 @@ def render_access(name: str, artifacts_bucket: str = ARTIFACTS_BUCKET) -> Access
         "PermissionsBoundary": boundary,
         "CloudFormationRole.Arn": role,
         "DeployRole": f"movie-genre-{name}-github-deploy",
+        "FeedbackStore": feedback_bucket(name),
+        "FeedbackStore.Arn": f"arn:aws:s3:::{feedback_bucket(name)}",
     }
     resources = Resolver(names, template.get("Conditions", {}))(template["Resources"])
     return Access(env, parameters, resources, role, boundary)

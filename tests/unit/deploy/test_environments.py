@@ -22,6 +22,7 @@ IAM = "arn:aws:iam::123456789012"
 ACCESS = {
     "CloudFormationRoleArn": f"{IAM}:role/movie-genre/movie-genre-dev-cloudformation",
     "PermissionsBoundaryArn": f"{IAM}:policy/movie-genre/movie-genre-dev-boundary",
+    "FeedbackBucket": "movie-genre-access-dev-feedbackstore-1",
 }
 
 
@@ -91,11 +92,12 @@ def test_nothing_built_says_to_run_make_build(tmp_path: Path) -> None:
 
 def test_with_make_bootstraps_roles_the_deploy_runs_through_them() -> None:
     command = environments.deploy_command(environment("dev"), "sam", VERSION, ACCESS)
+    assert "FeedbackBucket=movie-genre-access-dev-feedbackstore-1" in command
     assert command[:6] == ["sam", "deploy", "--config-env", "dev", "--role-arn", ACCESS[
         "CloudFormationRoleArn"]]  # fmt: skip
     assert f"PermissionsBoundaryArn={ACCESS['PermissionsBoundaryArn']}" in command
     bare = environments.deploy_command(environment("dev"), "sam", VERSION, {})
-    assert "--role-arn" not in bare and not any("Boundary" in a for a in bare)
+    assert "--role-arn" not in bare and not any("Boundary" in a or "Feedback" in a for a in bare)
 
 
 def fake_sam(path: Path, record: Path) -> Path:
