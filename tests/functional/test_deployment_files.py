@@ -382,6 +382,18 @@ def test_each_job_installs_pinned_tools_before_it_holds_credentials(
         assert "${{" not in step.get("run", ""), "values reach scripts through env, not the text"
 
 
+def test_the_image_build_after_the_pull_runs_without_credentials(
+    deploy_workflow: dict[str, Any],
+) -> None:
+    """dev must pull (with credentials) before it builds the image that bundles the model; the
+    build step then runs with the credentials blanked."""
+    steps = deploy_workflow["jobs"]["dev"]["steps"]
+    build = steps[step_index(steps, "make layers build")]
+    assert step_index(steps, "movie-genre-train pull") < step_index(steps, "make layers build")
+    assert {build["env"][name] for name in (
+        "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN")} == {""}  # fmt: skip
+
+
 def test_prod_promotes_what_dev_deployed_and_tested_without_rebuilding(
     deploy_workflow: dict[str, Any],
 ) -> None:
