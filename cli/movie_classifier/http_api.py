@@ -13,7 +13,7 @@ from urllib3.exceptions import MaxRetryError, ReadTimeoutError
 from urllib3.response import BaseHTTPResponse
 from urllib3.util.retry import Retry
 
-from genre_model.constants import VERSION_HEADER
+from genre_model.constants import MODEL_VERSION_HEADER as VERSION_HEADER
 from genre_model.corrections import FEEDBACK_NOT_CONFIGURED
 from movie_classifier.classifier import Classified, Explained, Movie
 from movie_classifier.constants import (
