@@ -12,10 +12,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
+from genre_model.movie_fields import description_field
 from movie_classifier.classifier import Classified, Classifier, Movie
 from movie_classifier.errors import FileProblem, UsageProblem
 
-DESCRIPTION_COLUMNS = ("description", "overview")  # ours, then movies_metadata.csv's
 OUTPUT_FORMATS = (".jsonl", ".csv")
 NEW_FILE_MODE = 0o666  # less the umask, as for any file a program creates (0644 under 022)
 
@@ -53,7 +53,7 @@ def read_records(
             columns = reader.fieldnames
             if not columns:
                 raise FileProblem(f"{path} is empty: it needs a header line and movies")
-            text_column = next((c for c in DESCRIPTION_COLUMNS if c in columns), None)
+            text_column = description_field(columns)
             missing = [c for c in ("title", *extra) if c not in columns]
             if missing or text_column is None:
                 needed = "".join(f" and a {c!r} column" for c in extra)
@@ -112,14 +112,20 @@ def check_output(output: Path) -> None:
 
 def write_results(rows: Sequence[Row], results: Sequence[Classified | str], output: Path) -> None:
     """One record per row, in the format output's suffix names."""
+    records = (result_record(row, result) for row, result in zip(rows, results, strict=True))
+    write_records(records, _labels(results), output)
+
+
+def write_records(records: Iterable[dict[str, Any]], labels: list[str], output: Path) -> None:
+    """Records (result_record's) to output, in the format its suffix names, all or nothing;
+    labels: the score columns of a CSV. records may be a generator: nothing is held."""
     check_output(output)
-    records = [_record(row, result) for row, result in zip(rows, results, strict=True)]
 
     def write(stream: IO[str]) -> None:
         if output.suffix == ".jsonl":
             _write_jsonl(records, stream)
         else:
-            _write_csv(records, _labels(results), stream)
+            _write_csv(records, labels, stream)
 
     try:
         _write_atomically(output, write)
@@ -176,7 +182,8 @@ def _write_csv(records: Iterable[dict[str, Any]], labels: list[str], stream: IO[
         writer.writerow(record | {f"score_{k}": v for k, v in scores.items()})
 
 
-def _record(row: Row, result: Classified | str) -> dict[str, Any]:
+def result_record(row: Row, result: Classified | str) -> dict[str, Any]:
+    """A row's output record: its text and scores, or the reason it has none (error)."""
     record: dict[str, Any] = {"row": row.number, "title": row.title, "description": row.description}
     if isinstance(result, str):
         return record | {"error": result}

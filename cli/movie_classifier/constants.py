@@ -20,3 +20,10 @@ RETRY_BACKOFF_S = 0.5
 
 # How much of a body that is not the API's JSON (a proxy's HTML page) an error message quotes.
 QUOTED_BODY_CHARS = 200
+
+# Catalogue jobs (--file s3://...): the stack's outputs that name the state machine and where it
+# may read catalogues and write results (template.yaml), and how often a job's progress is read.
+CATALOGUE_MACHINE_OUTPUT = "CatalogueStateMachineArn"
+CATALOGUE_INPUT_OUTPUT = "CatalogueInputLocation"
+CATALOGUE_RESULTS_OUTPUT = "CatalogueResultsLocation"
+CATALOGUE_POLL_S = 5.0

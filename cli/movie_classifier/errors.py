@@ -87,6 +87,16 @@ class AwsProblem(ClassifierError):
     )
 
 
+class JobFailed(ClassifierError):
+    """A catalogue job ran, but rows went unscored for a reason of the job's, not the row's."""
+
+    exit_code = 10
+    meaning = (
+        "a catalogue job (--file s3://...) failed, timed out or was stopped, or some of its "
+        "batches failed: the rows it did not score are listed, and marked in --output"
+    )
+
+
 ERRORS: tuple[type[ClassifierError], ...] = (
     FileProblem,
     UsageProblem,
@@ -97,6 +107,7 @@ ERRORS: tuple[type[ClassifierError], ...] = (
     ServerFailed,
     Throttled,
     AwsProblem,
+    JobFailed,
 )
 
 

@@ -13,7 +13,7 @@ import click
 
 from genre_model.explanation_limits import DEFAULT_TOP, MAX_TOP
 from genre_model.locations import MODEL_DIR_ENV
-from movie_classifier import feedback
+from movie_classifier import catalogue, feedback
 from movie_classifier.batch import Row, check_output, classify_rows, read_rows, write_results
 from movie_classifier.classifier import Classifier, Movie
 from movie_classifier.constants import (
@@ -30,6 +30,7 @@ from movie_classifier.endpoint import parse_endpoint
 from movie_classifier.errors import ClassifierError, UsageProblem, exit_codes
 from movie_classifier.http_api import HttpClassifier
 from movie_classifier.iam import api_region, aws_signer, custom_domain
+from movie_classifier.s3_location import LOCAL_OR_S3, S3Location
 from movie_classifier.stack import stack_endpoint
 
 EXAMPLES = (
@@ -42,6 +43,8 @@ EXAMPLES = (
     "--output genres.jsonl\n\n"
     "  movie_classifier --stack movie-genre-prod --region us-east-1 --json --title ... "
     "--description ...\n\n"
+    "  movie_classifier --stack movie-genre-prod --file s3://BUCKET/catalogue/input/movies.csv "
+    "--output genres.jsonl\n\n"
     "  movie_classifier --stack movie-genre-dev --title ... --description ... "
     "--genres Comedy,Romance\n\n"
     "  movie_classifier --stack movie-genre-dev --corrections corrections.csv\n\n"
@@ -147,14 +150,28 @@ def _host_name(_ctx: click.Context, param: click.Parameter, value: str | None) -
 @click.option(
     "--file",
     "input_file",
-    type=click.Path(dir_okay=False, path_type=Path),
+    type=LOCAL_OR_S3,
     help="CSV of movies (title + description, or movies_metadata.csv's title + "
-    "overview) to classify instead of --title/--description.",
+    "overview) to classify instead of --title/--description. An s3://... .csv or .jsonl runs "
+    "a catalogue job on the --stack's Step Functions state machine (docs/catalogue.md).",
 )
 @click.option(
     "--output",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="With --file: where results go, .jsonl or .csv, one per input row in order.",
+    type=LOCAL_OR_S3,
+    help="With --file or --collect: where results go, .jsonl or .csv, one per input row in "
+    "order (a catalogue job's may be s3://..., or an s3:// prefix ending in /).",
+)
+@click.option(
+    "--no-wait",
+    is_flag=True,
+    help="With --file s3://...: start the catalogue job, print its execution ARN and return.",
+)
+@click.option(
+    "--collect",
+    metavar="EXECUTION_ARN",
+    default=None,
+    help="Follow a catalogue job started before (--no-wait) to its end and write its results "
+    "to --output.",
 )
 @click.option(
     "--genres",
@@ -210,8 +227,10 @@ def main(
     region: str | None,
     profile: str | None,
     model_dir: Path | None,
-    input_file: Path | None,
-    output: Path | None,
+    input_file: Path | S3Location | None,
+    output: Path | S3Location | None,
+    no_wait: bool,
+    collect: str | None,
     genres: str | None,
     corrections: Path | None,
     batch_size: int,
@@ -224,19 +243,25 @@ def main(
     Prints the most likely genre. The model runs in-process unless --endpoint or --stack name a
     deployment of the movie-genre API.
     """
+    job = catalogue.JobOptions(input_file, output, collect, no_wait, stack, region, profile)
+    catalogue_job = catalogue.requested(job)  # checked in the try below, where errors are said
+    local_file = input_file if isinstance(input_file, Path) else None
+    local_output = output if isinstance(output, Path) else None
     correcting = genres is not None or corrections is not None
-    if correcting:
+    if catalogue_job:
+        pass
+    elif correcting:
         feedback.check_usage(
             title=title,
             description=description,
             genres=genres,
             corrections=corrections,
-            input_file=input_file,
-            output=output,
+            input_file=local_file,
+            output=local_output,
             explain=explain,
         )
     else:
-        _check_usage(title, description, input_file, output, explain)
+        _check_usage(title, description, local_file, local_output, explain)
     if stack and endpoint not in (None, ""):
         raise click.UsageError("give either --endpoint or --stack, not both")
     if iam_host and iam is False:
@@ -244,16 +269,20 @@ def main(
     signing = True if iam_host else iam
     connection = Connection(endpoint, stack, signing, iam_host, region, profile, timeout, retries)
     try:
+        if catalogue_job:
+            catalogue.check_usage(job, click.get_current_context())
+            catalogue.run(job)
+            return
         if correcting:
             _send_corrections(
                 connection, title, description, genres, corrections, as_json, concurrency
             )
             return
         # The file before a model load or a stack lookup: a bad file should fail fast.
-        rows = read_rows(input_file) if input_file is not None else None
+        rows = read_rows(local_file) if local_file is not None else None
         classifier = _classifier(connection, model_dir)
-        if rows is not None and output is not None:
-            _classify_file(classifier, rows, output, batch_size, concurrency)
+        if rows is not None and local_output is not None:
+            _classify_file(classifier, rows, local_output, batch_size, concurrency)
         else:
             _classify_one(classifier, str(title), str(description), as_json, explain)
     except UsageProblem as error:

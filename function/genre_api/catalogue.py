@@ -27,7 +27,7 @@ from typing import Any
 
 from genre_api.settings import Settings
 from genre_model import GenreClassifier, Prediction
-from genre_model.movie_fields import TITLE_FIELD, description_field
+from genre_model.movie_fields import TITLE_FIELD, description_field, named_fields
 
 ROUTE = "catalogue"  # the route dimension of a batch's metrics, and its log line's route
 ITEMS = "Items"
@@ -35,8 +35,6 @@ BATCH_INPUT = "BatchInput"
 # What one item is (statemachine/catalogue.asl.json's ItemSelector).
 INDEX = "index"
 MOVIE = "movie"
-# A CSV written with a byte-order mark may name its first column "\ufefftitle".
-BOM = "\ufeff"
 NOT_AN_ITEM = f"not a catalogue item ({{{INDEX!r}, {MOVIE!r}}}: see the Map's ItemSelector)"
 NOT_AN_OBJECT = "not a JSON object with a title and a description"
 
@@ -100,7 +98,7 @@ def read_item(item: object, settings: Settings) -> Item:
     index, value = _index_of(item), item[MOVIE]
     if not isinstance(value, Mapping):
         return Item(index, error=NOT_AN_OBJECT)
-    fields = {str(name).lstrip(BOM): text for name, text in value.items()}
+    fields = named_fields(value)
     description_name = description_field(fields)
     title, title_problem = _text(fields, TITLE_FIELD, TITLE_FIELD, settings.max_title_chars)
     description, description_problem = _text(

@@ -10,7 +10,7 @@ from tests.helpers.data import REPO
 
 def test_each_kind_of_error_has_its_own_code_and_a_meaning() -> None:
     codes = [code for code, _ in exit_codes()]
-    assert codes == sorted(set(codes)) == list(range(10))
+    assert codes == sorted(set(codes)) == list(range(len(ERRORS) + 1))
     assert all(issubclass(error, ClassifierError) and error.meaning for error in ERRORS)
     assert UsageProblem.exit_code == click.UsageError.exit_code
 

@@ -1,0 +1,81 @@
+"""--file and --output: a local path, or an object (or prefix) in S3 written s3://BUCKET/KEY.
+
+An S3 location is parsed once, and refused as a usage error before any network when it is not one
+S3 could hold: a bucket name outside S3's rules, a key with control characters or over 1,024
+bytes.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+
+import click
+
+S3_SCHEME = "s3://"
+# S3's rules for a bucket's name: 3 to 63 lower-case letters, digits, dots and hyphens,
+# beginning and ending with a letter or digit.
+BUCKET_NAME = re.compile(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]", re.ASCII)
+MAX_KEY_BYTES = 1024
+
+
+@dataclass(frozen=True)
+class S3Location:
+    bucket: str
+    key: str  # "" or ending in "/": a prefix
+
+    def __str__(self) -> str:
+        return f"{S3_SCHEME}{self.bucket}/{self.key}"
+
+    @property
+    def is_prefix(self) -> bool:
+        return not self.key or self.key.endswith("/")
+
+    @property
+    def name(self) -> str:
+        return PurePosixPath(self.key).name
+
+    @property
+    def suffix(self) -> str:
+        return PurePosixPath(self.key).suffix
+
+    def within(self, prefix: S3Location) -> bool:
+        return self.bucket == prefix.bucket and self.key.startswith(prefix.key)
+
+
+def parse_s3(text: str) -> S3Location:
+    """s3://BUCKET/KEY as an S3Location, or ValueError saying what is wrong with it."""
+    if not text.startswith(S3_SCHEME):
+        raise ValueError(f"{text!r} is not an s3://BUCKET/KEY location")
+    bucket, _, key = text.removeprefix(S3_SCHEME).partition("/")
+    if not BUCKET_NAME.fullmatch(bucket) or ".." in bucket:
+        raise ValueError(f"{text!r}: {bucket!r} is not an S3 bucket name")
+    if not key.isprintable() or len(key.encode("utf-8", "surrogatepass")) > MAX_KEY_BYTES:
+        raise ValueError(f"{text!r}: a key has no control characters and at most 1024 bytes")
+    return S3Location(bucket, key)
+
+
+class LocalOrS3(click.ParamType):
+    """A local file (as click.Path(dir_okay=False) reads it) or an s3:// location."""
+
+    name = "PATH|s3://BUCKET/KEY"
+    local = click.Path(dir_okay=False, path_type=Path)
+
+    def convert(
+        self, value: object, param: click.Parameter | None, ctx: click.Context | None
+    ) -> Path | S3Location:
+        if isinstance(value, Path | S3Location):
+            return value
+        if isinstance(value, str) and value.startswith(S3_SCHEME):
+            try:
+                return parse_s3(value)
+            except ValueError as error:
+                self.fail(str(error), param, ctx)
+        if not isinstance(value, str):
+            self.fail(f"{value!r} is not a path", param, ctx)
+        path: Path = self.local.convert(value, param, ctx)
+        return path
+
+
+LOCAL_OR_S3 = LocalOrS3()

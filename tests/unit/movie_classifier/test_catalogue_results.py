@@ -1,0 +1,177 @@
+"""Merging a job's ResultWriter files (written here by hand, in AWS's format) in input order:
+records out of order, a redriven batch, answers that do not fit their batch, and rows never
+run. Nothing is dropped."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+from moto import mock_aws
+
+from movie_classifier.catalogue_job import Execution, ItemCounts, JobInput
+from movie_classifier.catalogue_results import NOT_RUN, batch_rows, collect
+from movie_classifier.s3_location import S3Location
+
+BUCKET = "results-bucket"
+MAP_RUN = "arn:aws:states:us-east-1:123456789012:mapRun:catalogue/ScoreCsv:0123"
+SCORES = {"Comedy": 0.25, "Drama": 0.75}
+
+
+@pytest.fixture
+def s3(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
+        monkeypatch.setenv(name, "testing")
+    with mock_aws():
+        client = boto3.client("s3", region_name="us-east-1")
+        client.create_bucket(Bucket=BUCKET)
+        yield client
+
+
+def movie(index: int) -> dict[str, Any]:
+    return {"index": index, "movie": {"title": f"Movie {index}", "description": f"Plot {index}"}}
+
+
+def succeeded(indexes: list[int], results: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+    answers = results or [
+        {"index": i, "genre": "Drama", "genres": ["Drama"], "scores": SCORES} for i in indexes
+    ]
+    return {
+        "ExecutionArn": "arn:aws:states:us-east-1:123456789012:express:catalogue/ScoreCsv:0123:a",
+        "Input": json.dumps({"Items": [movie(i) for i in indexes], "BatchInput": {}}),
+        "InputDetails": {"Included": True},
+        "Output": json.dumps({"model_version": "v1", "results": answers}),
+        "OutputDetails": {"Included": True},
+        "Status": "SUCCEEDED",
+    }
+
+
+def failed(indexes: list[int]) -> dict[str, Any]:
+    return {
+        "Input": json.dumps({"Items": [movie(i) for i in indexes], "BatchInput": {}}),
+        "Status": "FAILED",
+        "Error": "Lambda.ServiceException",
+        "Cause": "Lambda was unable to serve the request",
+    }
+
+
+def write_results(s3: Any, files: dict[str, list[list[dict[str, Any]]]]) -> None:
+    listed: dict[str, list[dict[str, Any]]] = {"FAILED": [], "PENDING": [], "SUCCEEDED": []}
+    for status, contents in files.items():
+        for number, records in enumerate(contents):
+            key = f"results/job/0123/{status}_{number}.json"
+            s3.put_object(Bucket=BUCKET, Key=key, Body=json.dumps(records))
+            listed[status].append({"Key": key, "Size": 1})
+    manifest = {"DestinationBucket": BUCKET, "MapRunArn": MAP_RUN, "ResultFiles": listed}
+    s3.put_object(Bucket=BUCKET, Key="results/job/0123/manifest.json", Body=json.dumps(manifest))
+
+
+def execution(total: int, status: str = "SUCCEEDED") -> Execution:
+    job = JobInput("csv", S3Location("in", "input/m.csv"), S3Location(BUCKET, "results/job"))
+    # No output: the manifest is found from the map run's id, as for a failed execution.
+    return Execution("arn", status, job, map_run_arn=MAP_RUN, items=ItemCounts(total, total))
+
+
+def rows(path: Path) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in path.read_text().splitlines()]
+
+
+def test_records_out_of_order_across_files_are_merged_in_input_order(
+    s3: Any, tmp_path: Path
+) -> None:
+    write_results(s3, {"SUCCEEDED": [[succeeded([4, 5]), succeeded([0, 1])], [succeeded([2, 3])]]})
+    summary = collect(s3, execution(6), tmp_path / "out.jsonl", tmp_path)
+    written = rows(tmp_path / "out.jsonl")
+    assert [r["row"] for r in written] == [1, 2, 3, 4, 5, 6]
+    assert [r["title"] for r in written] == [f"Movie {i}" for i in range(6)]
+    assert written[0] == {
+        "row": 1,
+        "title": "Movie 0",
+        "description": "Plot 0",
+        "genre": "Drama",
+        "genres": ["Drama"],
+        "scores": SCORES,
+        "model_version": "v1",
+    }
+    assert (summary.total, summary.scored, summary.failed) == (6, 6, 0)
+
+
+def test_a_redriven_batch_that_succeeded_replaces_its_failure(s3: Any, tmp_path: Path) -> None:
+    write_results(s3, {"FAILED": [[failed([0, 1])]], "SUCCEEDED": [[succeeded([0, 1])]]})
+    summary = collect(s3, execution(2), tmp_path / "out.jsonl", tmp_path)
+    assert [r["genre"] for r in rows(tmp_path / "out.jsonl")] == ["Drama", "Drama"]
+    assert summary.failed == 0
+
+
+def test_rows_the_map_run_counted_but_no_file_holds_are_not_run(s3: Any, tmp_path: Path) -> None:
+    write_results(s3, {"SUCCEEDED": [[succeeded([1])]], "FAILED": [[failed([3])]]})
+    summary = collect(s3, execution(5), tmp_path / "out.jsonl", tmp_path)
+    errors = [r.get("error") for r in rows(tmp_path / "out.jsonl")]
+    cause = "batch failed: Lambda.ServiceException: Lambda was unable to serve the request"
+    assert errors == [NOT_RUN, None, NOT_RUN, cause, NOT_RUN]
+    assert summary.problems == [
+        f"row 1 failed: {NOT_RUN}",
+        f"row 3 failed: {NOT_RUN}",
+        f"row 4 failed: {cause}",
+        f"row 5 failed: {NOT_RUN}",
+    ]
+
+
+def test_no_manifest_means_every_counted_row_was_not_run(s3: Any, tmp_path: Path) -> None:
+    summary = collect(s3, execution(3, "ABORTED"), tmp_path / "out.csv", tmp_path)
+    assert summary.failed == 3
+    assert (tmp_path / "out.csv").read_text().splitlines()[0].startswith("row,title,")
+
+
+@pytest.mark.parametrize(
+    ("record", "error"),
+    [
+        (
+            succeeded([0, 1], [{"index": 0, "genre": "Drama", "genres": [], "scores": SCORES}]),
+            "the function answered 1 results for 2 rows",
+        ),
+        (succeeded([0, 1]) | {"Output": "{}"}, "the function's answer is not a catalogue answer"),
+        (
+            succeeded([0, 1]) | {"Output": "not json"},
+            "the function's answer is not a catalogue answer",
+        ),
+        (
+            succeeded([0, 1]) | {"Status": "PENDING"},
+            "not run: its batch was pending when the job ended",
+        ),
+    ],
+)
+def test_an_answer_that_does_not_fit_its_batch_fails_its_rows(
+    record: dict[str, Any], error: str
+) -> None:
+    status = record["Status"]
+    assert [(i, kind, r["error"]) for i, kind, r in batch_rows(record, status)] == [
+        (0, 2, error),
+        (1, 2, error),
+    ]
+
+
+@pytest.mark.parametrize(
+    "record",
+    [{"Status": "SUCCEEDED"}, {"Input": "[]"}, {"Input": '{"Items": {}}'}, {"Input": "x"}],
+)
+def test_a_record_without_a_readable_batch_leaves_its_rows_to_be_reported_not_run(
+    record: dict[str, Any],
+) -> None:
+    assert list(batch_rows(record, "SUCCEEDED")) == []
+
+
+def test_a_refused_row_keeps_the_functions_reason() -> None:
+    refused = succeeded([0], [{"index": 0, "error": "empty description"}])
+    ((index, kind, record),) = batch_rows(refused, "SUCCEEDED")
+    assert (index, kind) == (0, 1)
+    assert record == {
+        "row": 1,
+        "title": "Movie 0",
+        "description": "Plot 0",
+        "error": "empty description",
+    }
