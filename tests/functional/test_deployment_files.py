@@ -367,14 +367,22 @@ def test_each_job_installs_pinned_tools_before_it_holds_credentials(
 ) -> None:
     steps = deploy_workflow["jobs"][job]["steps"]
     credentials = step_index(steps, "aws-actions/configure-aws-credentials")
-    assert step_index(steps, "deploy/install-tools.sh") < credentials
+    assert step_index(steps, "make deploy-tools") < credentials
     assert steps[credentials]["with"]["role-to-assume"] == "${{ vars.DEPLOY_ROLE_ARN }}"
     assert "samconfig" in steps[credentials - 1]["name"]  # the region, read from samconfig.toml
     assert deploy_workflow["jobs"][job]["environment"] == job  # its own role, its own variables
     assert deploy_workflow["jobs"][job]["permissions"]["id-token"] == "write"
-    script = (REPO / "deploy/install-tools.sh").read_text()
-    installs = [line for line in script.splitlines() if line.startswith("pip_install ")]
-    assert len(installs) == 3
+    plan = subprocess.run(
+        ["make", "-n", "--no-print-directory", "deploy-tools", "VENV=/nonexistent/venv"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.replace("\\\n", " ")
+    installs = [
+        line for line in plan.splitlines() if "pip install" in line and "--upgrade pip" not in line
+    ]
+    assert len(installs) == 3  # the deploy lock, the project itself, SAM's lock
     for line in installs:
         assert "--require-hashes" in line or "--no-deps --no-build-isolation -e ." in line
     assert "id-token" not in deploy_workflow["permissions"]
