@@ -46,14 +46,14 @@ BODY_REFUSALS: dict[int | str, dict[str, Any]] = {
 }
 
 
-class AsciiJSONResponse(JSONResponse):
-    """JSON with non-ASCII characters escaped: a 422 that echoes a lone surrogate (valid in a
-    JSON string, "\\ud800", but not encodable as UTF-8) must not turn into a 500."""
+class EchoingJSONResponse(JSONResponse):
+    """JSON in UTF-8, so that echoed text takes no more bytes than the request spent on it; a lone
+    surrogate (valid in a JSON string, "\\ud800", but not encodable as UTF-8) is written as that
+    escape, never a 500."""
 
     def render(self, content: Any) -> bytes:
-        return json.dumps(
-            content, ensure_ascii=True, allow_nan=False, separators=(",", ":")
-        ).encode()
+        text = json.dumps(content, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+        return text.encode("utf-8", "backslashreplace")
 
 
 class _Raw(str):
@@ -153,7 +153,7 @@ async def refuse_invalid(request: Request, error: Exception) -> JSONResponse:
     content: dict[str, Any] = {"detail": jsonable_encoder(listed)}
     if len(errors) > MAX_ERRORS_LISTED:
         content["error_count"] = len(errors)
-    return AsciiJSONResponse(status_code=422, content=content)
+    return EchoingJSONResponse(status_code=422, content=content)
 
 
 async def refuse_too_large(request: Request, error: Exception) -> JSONResponse:

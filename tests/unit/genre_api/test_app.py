@@ -6,6 +6,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from genre_api.app import create_app
+from genre_api.schemas import MAX_WORD_CHARS
 from genre_api.settings import Settings
 from genre_model import GenreClassifier
 from genre_model.constants import MODEL_VERSION_HEADER
@@ -129,6 +130,22 @@ def test_the_schema_states_the_rules_the_api_applies(client: TestClient) -> None
     padded = {"title": "x" + " " * 20, "description": "x"}
     assert client.post("/genre", json=padded).status_code == 422
     assert client.post("/genre", json={"title": " x ", "description": "x"}).status_code == 200
+
+
+def test_a_word_over_the_limit_is_refused_as_the_schema_says(client: TestClient) -> None:
+    """spaCy's tokenizer takes a time that grows with the square of a word's length."""
+    description = client.get("/openapi.json").json()["components"]["schemas"]["Movie"][
+        "properties"
+    ]["description"]
+    assert description["not"] == {"pattern": rf"\S{{{MAX_WORD_CHARS + 1}}}"}
+    longest = "(" * MAX_WORD_CHARS
+    accepted = {"title": "x", "description": f"a {longest} b"}
+    assert client.post("/genre", json=accepted).status_code == 200
+    response = client.post("/genre", json={"title": "x", "description": f"a {longest}( b"})
+    assert response.status_code == 422
+    (error,) = response.json()["detail"]
+    assert error["loc"] == ["body", "description"]
+    assert f"no word over {MAX_WORD_CHARS} characters" in error["msg"]
 
 
 @pytest.mark.parametrize(

@@ -13,6 +13,7 @@ from fastapi.testclient import TestClient
 from genre_api.app import create_app
 from genre_api.body_limits import MAX_BODY_BYTES, batch_body_bytes, movie_body_bytes
 from genre_api.refusals import ECHO_CHARS, MAX_ERRORS_LISTED, json_preview
+from genre_api.schemas import MAX_WORD_CHARS
 from genre_api.service import Handler, build_handler
 from genre_api.settings import Settings
 from genre_model import GenreClassifier
@@ -91,6 +92,18 @@ def test_a_hostile_body_gets_a_small_4xx_on_every_route(post: Post, name: str) -
         assert len(answer) <= min(SMALL, len(body)), (name, path, len(answer))
 
 
+def test_echoed_text_takes_no_more_bytes_than_the_request_spent_on_it(post: Post) -> None:
+    """Characters outside the BMP: 4 bytes in UTF-8, 12 as JSON escapes. The echo is UTF-8, and
+    a field's name and a value are each cut at ECHO_CHARS characters."""
+    wide = "\U0001d400" * 100
+    body = json.dumps({"movies": [{wide: wide}] * 20}, ensure_ascii=False)
+    status, answer = post("/genres", body)
+    assert status == 422
+    assert len(answer) < len(body.encode())
+    (shown, *_) = [e for e in json.loads(answer)["detail"] if e["type"] == "extra_forbidden"]
+    assert shown["loc"][-1] == shown["input"] == wide[:ECHO_CHARS]
+
+
 @pytest.mark.parametrize("path", ["/genre", "/explain"])
 @pytest.mark.parametrize("size", [800_000, 2_100_000])
 def test_a_body_over_any_valid_movie_is_a_413(post: Post, path: str, size: int) -> None:
@@ -164,14 +177,19 @@ def test_the_limits_come_from_the_requests_own_and_lambdas(settings: Settings) -
 def test_the_largest_valid_body_is_accepted(
     classifier: GenreClassifier, settings: Settings, route: str
 ) -> None:
-    """At the length limits, every character outside the BMP and escaped (12 bytes each)."""
+    """At the length limits, the longest words allowed, every letter outside the BMP and escaped
+    (12 bytes each)."""
     limits = Settings(model_dir=settings.model_dir, max_batch=2)
     client = TestClient(create_app(classifier, limits))
-    letter = "\U0001d400"  # MATHEMATICAL BOLD CAPITAL A: one token, however many
-    movie = {"title": letter * 300, "description": letter * 5000}
+    word = "\U0001d400" * MAX_WORD_CHARS  # MATHEMATICAL BOLD CAPITAL A
+
+    def text(chars: int) -> str:
+        return " ".join([word] * chars)[:chars]
+
+    movie = {"title": text(300), "description": text(5000)}
     payload = {"movies": [movie] * 2} if route == "/genres" else movie
-    body = json.dumps(payload, indent=8)  # ensure_ascii: "\ud835\udc00" per character
-    assert len(body) > 12 * 5300
+    body = json.dumps(payload, indent=8)  # ensure_ascii: "\ud835\udc00" per letter
+    assert len(body) > 0.95 * movie_body_bytes(limits)
     assert client.post(route, content=body.encode()).status_code == 200
 
 
