@@ -36,6 +36,8 @@ HOOK_MODEL = Path("PreTrafficCheck") / "model"
 NAME = re.compile(r"^[a-z][a-z0-9-]{0,30}$")
 KEY = re.compile(r"^[A-Za-z][A-Za-z0-9]{0,254}$")
 VALUE = re.compile(r"^[A-Za-z0-9_.:/@+,-]{0,1024}$")
+# The environment's own buckets that its access stack makes and the stack takes by name.
+ACCESS_BUCKETS = ("FeedbackBucket", "CatalogueBucket")
 
 
 class ConfigError(SystemExit):
@@ -146,15 +148,16 @@ def deploy_command(
     env: Environment, sam: str, model_version: str, access: dict[str, str]
 ) -> list[str]:
     """sam deploy's argument list: through the environment's CloudFormation role, with its
-    permissions boundary on every role the stack creates and its feedback bucket, when
-    `make bootstrap` made them."""
+    permissions boundary on every role the stack creates and its feedback and catalogue
+    buckets, when `make bootstrap` made them."""
     extra = {}
     role: list[str] = []
     if access:
         extra["PermissionsBoundaryArn"] = access["PermissionsBoundaryArn"]
         role = ["--role-arn", _checked(access["CloudFormationRoleArn"], VALUE, "the role")]
-        if "FeedbackBucket" in access and "FeedbackBucket" not in env.overrides:
-            extra["FeedbackBucket"] = access["FeedbackBucket"]
+        for bucket in ACCESS_BUCKETS:
+            if bucket in access and bucket not in env.overrides:
+                extra[bucket] = access[bucket]
     overrides = parameter_overrides(env, model_version, **extra)
     return [sam, "deploy", "--config-env", env.name, *role, "--parameter-overrides", *overrides]
 

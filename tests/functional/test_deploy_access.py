@@ -195,6 +195,7 @@ def test_the_cloudformation_role_covers_its_stacks_resource_handlers(access: Acc
             f"arn:aws:cloudwatch::{ACCOUNT}:dashboard/{stack}",
         ],
         "s3": [f"arn:aws:s3:::{ARTIFACTS_BUCKET}/{access.env.artifacts_prefix}/0a1b.zip"],
+        "states": [access.arn("states", f"stateMachine:{stack}-catalogue")],
     }
     context = {
         "iam:PermissionsBoundary": access.boundary,

@@ -62,6 +62,10 @@ def feedback_bucket(name: str) -> str:
     return f"movie-genre-access-{name}-feedbackstore-9z8y7x6w5v4u"
 
 
+def catalogue_bucket(name: str) -> str:
+    return f"movie-genre-access-{name}-cataloguestore-1a2b3c4d5e6f"
+
+
 def render_access(name: str, artifacts_bucket: str = ARTIFACTS_BUCKET) -> Access:
     env = environment(name)
     parameters = bootstrap.access_parameters(
@@ -86,6 +90,8 @@ def render_access(name: str, artifacts_bucket: str = ARTIFACTS_BUCKET) -> Access
         "DeployRole": f"movie-genre-{name}-github-deploy",
         "FeedbackStore": feedback_bucket(name),
         "FeedbackStore.Arn": f"arn:aws:s3:::{feedback_bucket(name)}",
+        "CatalogueStore": catalogue_bucket(name),
+        "CatalogueStore.Arn": f"arn:aws:s3:::{catalogue_bucket(name)}",
     }
     resources = Resolver(names, template.get("Conditions", {}))(template["Resources"])
     return Access(env, parameters, resources, role, boundary)
@@ -149,6 +155,7 @@ template = yaml_parse(pathlib.Path("template.yaml").read_text())
 resources = template["Resources"]
 resources["GenreFunction"]["Properties"]["ImageUri"] = "1.dkr.ecr.us-east-1.amazonaws.com/r:t"
 resources["PreTrafficCheck"]["Properties"]["CodeUri"] = "s3://bucket/key"
+resources["CatalogueStateMachine"]["Properties"]["DefinitionUri"] = "s3://bucket/definition"
 out = transform(template, {}, NoManagedPolicies())
 print(json.dumps(sorted({r["Type"] for r in out["Resources"].values()})))
 """

@@ -13,6 +13,8 @@ from typing import Any
 
 import pytest
 
+from tests.helpers.cloudformation import load_template
+from tests.helpers.data import REPO
 from tests.helpers.events import load_event
 from tests.helpers.statemachine import (
     EXAMPLE_SUBSTITUTIONS,
@@ -29,7 +31,8 @@ PAYLOAD_LIMIT = 256 * 1024
 ITEM_WRAPPER_BYTES = 32
 # {"Items":[],"BatchInput":{"format":"jsonl"}} and any whitespace Step Functions adds.
 ENVELOPE_BYTES = 1024
-LARGEST_BATCH = 512  # template.yaml's MaxBatch MaxValue
+# The most items a batch may hold: template.yaml's MaxBatch, at its largest.
+LARGEST_BATCH = load_template(REPO / "template.yaml")["Parameters"]["MaxBatch"]["MaxValue"]
 
 
 def lint(definition: dict[str, Any], tmp_path: Path) -> subprocess.CompletedProcess[str]:
@@ -105,7 +108,8 @@ def test_the_two_maps_differ_only_in_their_reader_batch_input_and_label() -> Non
 
 @pytest.mark.parametrize("input_format", list(MAP_STATES))
 def test_each_item_carries_its_index_and_a_batch_fits_the_payload_limit(input_format: str) -> None:
-    state = map_state(render({**EXAMPLE_SUBSTITUTIONS, "MaxItemsPerBatch": "512"}), input_format)
+    largest = {**EXAMPLE_SUBSTITUTIONS, "MaxItemsPerBatch": str(LARGEST_BATCH)}
+    state = map_state(render(largest), input_format)
     assert state["ItemSelector"] == {"index.$": "$$.Map.Item.Index", "movie.$": "$$.Map.Item.Value"}
     batcher = state["ItemBatcher"]
     assert batcher["BatchInput"] == {"format": input_format}
