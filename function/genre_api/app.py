@@ -1,6 +1,7 @@
-"""The FastAPI app: POST /genre, /genres and /explain score movies; GET /model and /health say
-which model answers; GET / (the demo page) and /docs (Swagger UI) are for people, and can be
-turned off (MOVIE_GENRE_PUBLIC_PAGES); GET /openapi.json is the schema.
+"""The FastAPI app: POST /genre, /genres and /explain score movies; POST /feedback stores a
+user's correction; GET /model and /health say which model answers; GET / (the demo page) and
+/docs (Swagger UI) are for people, and can be turned off (MOVIE_GENRE_PUBLIC_PAGES); GET
+/openapi.json is the schema.
 
 create_app assembles the routers (genre_api.routes), the refusals and the middleware.
 """
@@ -12,12 +13,14 @@ from typing import TYPE_CHECKING
 from fastapi import FastAPI
 from fastapi.exceptions import RequestValidationError
 
-from genre_api.body_limits import batch_body_bytes, movie_body_bytes
+from genre_api.body_limits import batch_body_bytes, correction_body_bytes, movie_body_bytes
+from genre_api.feedback_store import FeedbackStore
 from genre_api.json_bodies import JsonBodies
 from genre_api.refusals import refuse_invalid, refuse_too_large
 from genre_api.routes.demo import demo_router
 from genre_api.routes.docs import docs_router
 from genre_api.routes.explanations import explanations_router
+from genre_api.routes.feedback import feedback_router
 from genre_api.routes.model_card import model_card_router
 from genre_api.routes.scoring import scoring_router
 from genre_api.schemas import request_bodies
@@ -49,9 +52,20 @@ def create_app(
         exception_handlers={RequestValidationError: refuse_invalid, 413: refuse_too_large},
     )
     scorer = Scorer(classifier, observer)
-    bodies = request_bodies(settings)
+    bodies = request_bodies(settings, classifier.labels)
     app.include_router(scoring_router(scorer, bodies, batch_body_bytes(settings)))
     app.include_router(explanations_router(scorer, bodies))
+    bucket = settings.feedback_bucket
+    store = FeedbackStore(bucket, settings.feedback_prefix) if bucket else None
+    app.include_router(
+        feedback_router(
+            store,
+            bodies.correction,
+            classifier.version,
+            observer,
+            correction_body_bytes(settings, classifier.labels),
+        )
+    )
     app.include_router(model_card_router(classifier))
     if settings.public_pages:
         app.include_router(demo_router())

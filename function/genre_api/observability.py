@@ -5,7 +5,9 @@
   request ids and cold_start.
 - CloudWatch embedded-metric-format metrics in the MovieGenre namespace: Requests, BadRequests and
   MoviesScored (one blob per request: by route and status class, and service-wide),
-  GenrePredicted (by genre: the genre mix), and Powertools' ColdStart.
+  GenrePredicted (by genre: the genre mix), FeedbackReceived (by genre: each genre a stored
+  correction names), and Powertools' ColdStart. A correction's log line has its id, genres and
+  text lengths, never its text.
 - X-Ray traces: a `score` subsegment around the model, annotated with route and model version,
   and nothing of the text: no response (which holds /explain's words and a 422's echo), no
   exception message (which may quote the input), no metadata.
@@ -20,7 +22,7 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, nullcontext
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from aws_lambda_powertools import Logger, Metrics
@@ -31,8 +33,12 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from genre_api.settings import Settings
 from genre_model import Prediction
+from genre_model.corrections import Correction
 
 RECORD = "movie_genre_record"  # where a route leaves what the log line says of its request
+FEEDBACK_RECORD = "movie_genre_feedback"  # the same, for a correction (POST /feedback)
+# The genre dimension of FeedbackReceived for a correction that names none of the genres.
+NO_GENRE = "(none of these)"
 UNMATCHED_ROUTE = "unmatched"  # any path the API does not have: one metric dimension, not many
 
 LambdaHandler = Callable[[dict[str, Any], Any], dict[str, Any]]
@@ -63,6 +69,16 @@ class RequestRecord:
     description_chars: int = 0
     top_genres: Counter[str] = field(default_factory=Counter)
     texts: list[dict[str, str]] | None = None
+
+
+@dataclass
+class FeedbackRecord:
+    """What POST /feedback says of a correction in its log line: never its text."""
+
+    correction_id: str
+    genres: list[str]
+    title_chars: int
+    description_chars: int
 
 
 class Observer:
@@ -96,6 +112,15 @@ class Observer:
         if self.log_text:
             record.texts = [{"title": t, "description": d} for t, d in movies]
         request.scope[RECORD] = record
+
+    def record_feedback(self, request: Request, correction: Correction) -> None:
+        """Called by POST /feedback: the correction's id, genres and text lengths."""
+        request.scope[FEEDBACK_RECORD] = FeedbackRecord(
+            correction_id=correction.id,
+            genres=list(correction.genres),
+            title_chars=len(correction.title),
+            description_chars=len(correction.description),
+        )
 
     def scoring(self, route: str) -> Any:
         """A `score` subsegment around the model when tracing; nothing otherwise."""
@@ -144,6 +169,9 @@ class Observer:
                 line["top_genre"] = next(iter(record.top_genres))
             if record.texts is not None:
                 line["texts"] = record.texts
+        feedback: FeedbackRecord | None = scope.get(FEEDBACK_RECORD)
+        if feedback is not None:
+            line |= asdict(feedback)
         if error is not None:
             self.logger.exception("request failed", extra=line)
         else:
@@ -152,6 +180,8 @@ class Observer:
             self.tracer.put_annotation("route", route)
             self.tracer.put_annotation("model_version", self.model_version)
         self._count(route, status, record)
+        if feedback is not None and 200 <= status < 300:
+            self._count_feedback(feedback)
         if "aws.event" not in scope:
             # Under uvicorn nothing else flushes; in Lambda, log_metrics does it per invocation.
             self.metrics.flush_metrics()
@@ -171,6 +201,13 @@ class Observer:
         for genre, count in sorted(record.top_genres.items()):
             self.scored.add_dimension(name="genre", value=genre)
             self.scored.add_metric(name="GenrePredicted", unit=MetricUnit.Count, value=count)
+            self.scored.flush_metrics()
+
+    def _count_feedback(self, feedback: FeedbackRecord) -> None:
+        """FeedbackReceived by genre: each genre a stored correction names, or NO_GENRE."""
+        for genre in feedback.genres or [NO_GENRE]:
+            self.scored.add_dimension(name="genre", value=genre)
+            self.scored.add_metric(name="FeedbackReceived", unit=MetricUnit.Count, value=1)
             self.scored.flush_metrics()
 
     def wrap_lambda(self, handler: LambdaHandler) -> LambdaHandler:

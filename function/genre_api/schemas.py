@@ -1,7 +1,7 @@
 """The API's request and response bodies.
 
 The answers' shapes are fixed. The requests' limits are settings (MOVIE_GENRE_MAX_*), so their
-classes are made per app by request_bodies(settings), and the routes read them through
+classes are made per app by request_bodies(settings, labels), and the routes read them through
 dependencies that hand on the fixed shapes below. The OpenAPI schema states exactly the rules
 that validation applies, so that a client that follows the schema is never refused.
 """
@@ -97,6 +97,26 @@ class ExplainText(MovieText):
     top: int | None = None
 
 
+class CorrectionText(MovieText):
+    """A user's correction of a movie's genres (its genres are the model's labels)."""
+
+    genres: list[str]
+    model_version: str | None = None
+    scores: dict[str, float] | None = None
+
+
+# A model version as `package` writes it (genre_model.manifest.VERSION_PATTERN), in a form the
+# schema's regex dialect (ECMA-262) and pydantic's read alike: [0-9], since their \d differ.
+MODEL_VERSION_PATTERN = r"^[0-9]{8}-[0-9]{6}-[0-9a-f]{8}$"
+
+
+def each_once(names: list[str]) -> list[str]:
+    repeated = sorted({name for name in names if names.count(name) > 1})
+    if repeated:
+        raise ValueError(f"{', '.join(repeated)} more than once: name each genre once")
+    return names
+
+
 @dataclass(frozen=True)
 class RequestBodies:
     """FastAPI dependencies that read each request body under one app's limits."""
@@ -104,10 +124,20 @@ class RequestBodies:
     movie: Callable[..., Awaitable[MovieText]]
     batch: Callable[..., Awaitable[MovieBatchText]]
     explain: Callable[..., Awaitable[ExplainText]]
+    correction: Callable[..., Awaitable[CorrectionText]]
 
 
-def request_bodies(settings: Settings) -> RequestBodies:
-    """The request bodies with settings' limits, stated in the OpenAPI schema too."""
+def request_bodies(settings: Settings, labels: Sequence[str]) -> RequestBodies:
+    """The request bodies with settings' limits and the model's labels, stated in the OpenAPI
+    schema too."""
+    known = list(labels)
+
+    def is_label(name: str) -> str:
+        if name not in known:
+            raise ValueError(f"not one of the model's genres ({', '.join(known)})")
+        return name
+
+    genre = Annotated[str, AfterValidator(is_label), Field(json_schema_extra={"enum": known})]
 
     class Movie(MovieText):
         title: Annotated[
@@ -129,6 +159,23 @@ def request_bodies(settings: Settings) -> RequestBodies:
             None, ge=1, le=MAX_TOP, description=f"Words per genre (default {DEFAULT_TOP})."
         )
 
+    class Correction(Movie, CorrectionText):
+        genres: Annotated[
+            list[genre],
+            Field(
+                max_length=len(known),
+                description="The movie's right genres, all of them: [] means none of these.",
+                json_schema_extra={"uniqueItems": True},
+            ),
+            AfterValidator(each_once),
+        ]
+        model_version: str | None = Field(
+            None, pattern=MODEL_VERSION_PATTERN, description="The model whose answer was wrong."
+        )
+        scores: dict[genre, Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)]] | None = (
+            Field(None, max_length=len(known), description="The scores the user saw.")
+        )
+
     async def movie(body: Movie) -> MovieText:
         return body
 
@@ -138,7 +185,16 @@ def request_bodies(settings: Settings) -> RequestBodies:
     async def explain(body: ExplainRequest) -> ExplainText:
         return body
 
-    return RequestBodies(movie=movie, batch=batch, explain=explain)
+    async def correction(body: Correction) -> CorrectionText:
+        return body
+
+    return RequestBodies(movie=movie, batch=batch, explain=explain, correction=correction)
+
+
+class CorrectionSaved(BaseModel):
+    id: str = Field(description="The correction's id: it is stored as date=<UTC day>/<id>.json.")
+    received_at: str = Field(description="When it was received: UTC, ISO 8601.")
+    model_version: str = Field(description="The model serving when it was received.")
 
 
 class Message(BaseModel):

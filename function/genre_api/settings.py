@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
-from pydantic import AfterValidator, Field, ValidationError
+from pydantic import AfterValidator, BeforeValidator, Field, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from genre_model.constants import (
@@ -18,7 +19,20 @@ from genre_model.constants import (
     SERVICE_NAME_ENV,
     TRACE_DISABLED_ENV,
 )
+from genre_model.corrections import DEFAULT_FEEDBACK_PREFIX
 from genre_model.locations import default_model_dir
+
+# S3's rules for a bucket name (general purpose buckets): 3-63 lower-case letters, digits, dots
+# and hyphens, a letter or digit at each end, no "..", not an IP address, none of the reserved
+# prefixes and suffixes.
+_BUCKET = re.compile(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]", re.ASCII)
+_IP_ADDRESS = re.compile(r"\d+\.\d+\.\d+\.\d+", re.ASCII)
+_RESERVED_BUCKET_PREFIXES = ("xn--", "sthree-", "amzn-s3-demo-")
+_RESERVED_BUCKET_SUFFIXES = ("-s3alias", "--ol-s3", ".mrap", "--x-s3", "--table-s3")
+# A key prefix of S3's safe characters, in segments: no leading or trailing slash, no empty,
+# "." or ".." segment.
+_PREFIX_SEGMENT = re.compile(r"[A-Za-z0-9!_.*'()-]+", re.ASCII)
+MAX_PREFIX_CHARS = 512
 
 
 def default_serving_model_dir() -> Path:
@@ -30,6 +44,35 @@ def not_aws_namespace(namespace: str) -> str:
     if namespace.startswith("AWS/"):
         raise ValueError("AWS/ namespaces are AWS's own")
     return namespace
+
+
+def s3_bucket_name(name: str) -> str:
+    if (
+        not _BUCKET.fullmatch(name)
+        or ".." in name
+        or _IP_ADDRESS.fullmatch(name)
+        or name.startswith(_RESERVED_BUCKET_PREFIXES)
+        or name.endswith(_RESERVED_BUCKET_SUFFIXES)
+    ):
+        raise ValueError("not an S3 bucket name (3-63 of a-z 0-9 . -, see S3's naming rules)")
+    return name
+
+
+def s3_key_prefix(prefix: str) -> str:
+    segments = prefix.split("/")
+    if len(prefix) > MAX_PREFIX_CHARS or not all(
+        _PREFIX_SEGMENT.fullmatch(segment) and segment not in {".", ".."} for segment in segments
+    ):
+        raise ValueError(
+            "not a key prefix like feedback or team/feedback (segments of A-Z a-z 0-9 !_.*'()- "
+            "between single slashes, none of them . or .., no slash at either end)"
+        )
+    return prefix
+
+
+def unset_if_empty(value: Any) -> Any:
+    """An empty variable is an unset one: the template passes "" when there is no bucket."""
+    return None if value == "" else value
 
 
 class SettingsError(Exception):
@@ -87,6 +130,19 @@ class Settings(BaseSettings):
         ),
         AfterValidator(not_aws_namespace),
     ]
+    feedback_bucket: Annotated[
+        Annotated[str, AfterValidator(s3_bucket_name)] | None,
+        BeforeValidator(unset_if_empty),
+        Field(
+            description="The S3 bucket POST /feedback stores corrections in; unset or empty: "
+            'the route answers 503 "feedback is not configured".'
+        ),
+    ] = None
+    feedback_prefix: Annotated[
+        str,
+        AfterValidator(s3_key_prefix),
+        Field(description="The corrections' key prefix in the feedback bucket."),
+    ] = DEFAULT_FEEDBACK_PREFIX
     trace_disabled: bool = Field(
         False,
         validation_alias=TRACE_DISABLED_ENV,

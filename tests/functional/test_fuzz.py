@@ -4,6 +4,7 @@ input accepted and schema-invalid input refused."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -11,18 +12,24 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers.servers import served_api
+from tests.helpers.servers import MOTO_CREDENTIALS, moto_client, moto_s3, served_api
 
 # Enough to cover every route with strange text (control characters, surrogates, long strings)
 # in about half a minute; the seed makes a failure reproducible.
 MAX_EXAMPLES = 200
 SEED = 20261126
+BUCKET = "fuzzed-feedback"
 
 
 @pytest.fixture(scope="module")
 def api() -> Iterator[str]:
-    with served_api() as url:
-        yield url
+    """Served with a feedback bucket (moto_server's), so that POST /feedback stores what
+    schema-valid input it gets rather than answer 503 "feedback is not configured"."""
+    with moto_s3() as s3:
+        env = {**os.environ, **MOTO_CREDENTIALS, "AWS_ENDPOINT_URL": s3}
+        moto_client(s3).create_bucket(Bucket=BUCKET)
+        with served_api(env={**env, "MOVIE_GENRE_FEEDBACK_BUCKET": BUCKET}) as url:
+            yield url
 
 
 def schemathesis_run(api: str, report: Path) -> subprocess.CompletedProcess[str]:
@@ -54,5 +61,5 @@ def test_every_check_passes_on_every_route(api: str, tmp_path: Path) -> None:
     assert result.returncode == 0, result.stdout[-4000:]
     assert "No issues found" in result.stdout
     report = (tmp_path / "junit.xml").read_text()
-    for route in ("POST /genre", "POST /genres", "GET /health"):
+    for route in ("POST /genre", "POST /genres", "POST /feedback", "GET /health"):
         assert route in report, f"{route} was not fuzzed"

@@ -2,7 +2,6 @@
 
 import json
 import os
-import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -13,17 +12,14 @@ import pytest
 
 from genre_model.locations import default_model_dir
 from tests.helpers.data import REPO
-from tests.helpers.servers import background_server, free_port
+from tests.helpers.servers import moto_s3
 
 BUCKET = "team-models"
 
 
 @pytest.fixture(scope="module")
 def s3_endpoint() -> Iterator[str]:
-    server = shutil.which("moto_server", path=str(Path(sys.executable).parent))
-    assert server, "moto_server is not installed beside this Python"
-    port = free_port()
-    with background_server([server, "-H", "127.0.0.1", "-p", str(port)], port) as url:
+    with moto_s3() as url:
         yield url
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -11,6 +12,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 
 def free_port() -> int:
@@ -72,3 +74,34 @@ def served_api(env: dict[str, str] | None = None, log: Path | None = None) -> It
     command = [str(uvicorn), "genre_api.handler:app", "--host", "127.0.0.1", "--port", str(port)]
     with background_server(command, port, env=env, log=log) as url:
         yield url
+
+
+# Dummy credentials for moto: boto3 and botocore sign requests even to loopback.
+MOTO_CREDENTIALS = {
+    "AWS_ACCESS_KEY_ID": "testing",
+    "AWS_SECRET_ACCESS_KEY": "testing",
+    "AWS_DEFAULT_REGION": "us-east-1",
+}
+
+
+@contextmanager
+def moto_s3() -> Iterator[str]:
+    """A real HTTP S3 endpoint on loopback (moto_server); yields its URL (AWS_ENDPOINT_URL)."""
+    server = shutil.which("moto_server", path=str(Path(sys.executable).parent))
+    assert server, "moto_server is not installed beside this Python"
+    port = free_port()
+    with background_server([server, "-H", "127.0.0.1", "-p", str(port)], port) as url:
+        yield url
+
+
+def moto_client(url: str) -> Any:
+    """A boto3 S3 client of the moto_server at url."""
+    import boto3
+
+    return boto3.client(
+        "s3",
+        endpoint_url=url,
+        region_name=MOTO_CREDENTIALS["AWS_DEFAULT_REGION"],
+        aws_access_key_id=MOTO_CREDENTIALS["AWS_ACCESS_KEY_ID"],
+        aws_secret_access_key=MOTO_CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
+    )

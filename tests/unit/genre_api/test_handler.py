@@ -95,6 +95,7 @@ def test_docs_behind_a_stage_prefix_link_to_the_staged_openapi(handler: Handler)
         "/genre",
         "/genres",
         "/explain",
+        "/feedback",
         "/health",
         "/model",
     }

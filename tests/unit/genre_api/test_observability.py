@@ -2,77 +2,21 @@
 
 from __future__ import annotations
 
-import io
 import json
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
-from aws_lambda_powertools import Logger
 from aws_lambda_powertools.logging import logger as powertools_logger
 from aws_lambda_powertools.metrics.provider import cold_start
 
 from genre_api.service import Handler, build_handler
 from genre_api.settings import Settings
 from genre_model import GenreClassifier
-from genre_model.constants import DEFAULT_SERVICE
 from tests.helpers.data import REPO, reseal
 from tests.helpers.events import LambdaContext, body_of, load_event, with_body
-
-
-class Output:
-    """What one test's invocations wrote: JSON log lines and EMF metric blobs."""
-
-    def __init__(self, logs: io.StringIO, capsys: pytest.CaptureFixture[str]) -> None:
-        self._logs = logs
-        self._capsys = capsys
-
-    def text(self) -> str:
-        return self._logs.getvalue() + self._capsys.readouterr().out
-
-    def log_lines(self) -> list[dict[str, Any]]:
-        return [json.loads(line) for line in self._logs.getvalue().splitlines() if line]
-
-    def request_line(self) -> dict[str, Any]:
-        (line,) = [
-            line for line in self.log_lines() if line["message"] in {"request", "request failed"}
-        ]
-        return line
-
-    def metrics(self) -> list[dict[str, Any]]:
-        out = self._capsys.readouterr().out
-        return [blob for blob in map(json.loads, out.splitlines()) if "_aws" in blob]
-
-
-def metric_values(blobs: list[dict[str, Any]], name: str) -> list[tuple[dict[str, str], float]]:
-    """(dimensions, value) of the metric name, as CloudWatch records it: once per dimension set
-    of every blob that carries it."""
-    found = []
-    for blob in blobs:
-        (directive,) = blob["_aws"]["CloudWatchMetrics"]
-        if any(metric["Name"] == name for metric in directive["Metrics"]):
-            assert directive["Namespace"] == "MovieGenre"
-            value = blob[name]
-            for dimension_set in directive["Dimensions"]:
-                dimensions = {key: blob[key] for key in dimension_set}
-                found.append((dimensions, sum(value) if isinstance(value, list) else value))
-    return found
-
-
-@pytest.fixture
-def output(capsys: pytest.CaptureFixture[str]) -> Iterator[Output]:
-    logs = io.StringIO()
-    handler = Logger(service=DEFAULT_SERVICE).registered_handler
-    assert isinstance(handler, __import__("logging").StreamHandler)
-    previous = handler.setStream(logs)
-    capsys.readouterr()
-    try:
-        yield Output(logs, capsys)
-    finally:
-        handler.setStream(previous)
+from tests.helpers.telemetry import Output, metric_values
 
 
 @pytest.fixture
