@@ -8,6 +8,9 @@
   GenrePredicted (by genre: the genre mix), FeedbackReceived (by genre: each genre a stored
   correction names), and Powertools' ColdStart. A correction's log line has its id, genres and
   text lengths, never its text.
+- A catalogue job's batch (Step Functions' Distributed Map invokes the function with it) gets
+  the same log line and metrics, with route `catalogue`, the rows it refused and the input's
+  format.
 - X-Ray traces: a `score` subsegment around the model, annotated with route and model version,
   and nothing of the text: no response (which holds /explain's words and a 422's echo), no
   exception message (which may quote the input), no metadata.
@@ -103,6 +106,11 @@ class Observer:
         self, request: Request, movies: Sequence[tuple[str, str]], predictions: list[Prediction]
     ) -> None:
         """Called by a route once it has scored: counts and lengths, never the text itself."""
+        request.scope[RECORD] = self.scoring_record(movies, predictions)
+
+    def scoring_record(
+        self, movies: Sequence[tuple[str, str]], predictions: list[Prediction]
+    ) -> RequestRecord:
         record = RequestRecord(
             movies=len(movies),
             title_chars=sum(len(title) for title, _ in movies),
@@ -111,7 +119,7 @@ class Observer:
         )
         if self.log_text:
             record.texts = [{"title": t, "description": d} for t, d in movies]
-        request.scope[RECORD] = record
+        return record
 
     def record_feedback(self, request: Request, correction: Correction) -> None:
         """Called by POST /feedback: the correction's id, genres and text lengths."""
@@ -151,10 +159,42 @@ class Observer:
         """The request's log line and metrics."""
         route_object = scope.get("route")
         route = getattr(route_object, "path", None) or UNMATCHED_ROUTE
-        record: RequestRecord | None = scope.get(RECORD)
+        feedback: FeedbackRecord | None = scope.get(FEEDBACK_RECORD)
+        extra = asdict(feedback) if feedback is not None else {}
+        self._done(route, scope.get("method"), status, seconds, scope.get(RECORD), extra, error)
+        if feedback is not None and 200 <= status < 300:
+            self._count_feedback(feedback)
+        if "aws.event" not in scope:
+            # Under uvicorn nothing else flushes; in Lambda, log_metrics does it per invocation.
+            self.metrics.flush_metrics()
+
+    def batch_done(
+        self,
+        route: str,
+        movies: Sequence[tuple[str, str]],
+        predictions: list[Prediction],
+        extra: dict[str, Any],
+        seconds: float,
+        error: BaseException | None,
+    ) -> None:
+        """A batch's log line and metrics (a catalogue job's: no HTTP request, one invocation,
+        which log_metrics flushes): 200, or 500 when it raised."""
+        record = self.scoring_record(movies, predictions)
+        self._done(route, None, 200 if error is None else 500, seconds, record, extra, error)
+
+    def _done(
+        self,
+        route: str,
+        method: str | None,
+        status: int,
+        seconds: float,
+        record: RequestRecord | None,
+        extra: dict[str, Any],
+        error: BaseException | None,
+    ) -> None:
         line: dict[str, Any] = {
             "route": route,
-            "method": scope.get("method"),
+            "method": method,
             "status": status,
             "latency_ms": round(seconds * 1000, 3),
             "model_version": self.model_version,
@@ -169,9 +209,7 @@ class Observer:
                 line["top_genre"] = next(iter(record.top_genres))
             if record.texts is not None:
                 line["texts"] = record.texts
-        feedback: FeedbackRecord | None = scope.get(FEEDBACK_RECORD)
-        if feedback is not None:
-            line |= asdict(feedback)
+        line |= extra
         if error is not None:
             self.logger.exception("request failed", extra=line)
         else:
@@ -180,11 +218,6 @@ class Observer:
             self.tracer.put_annotation("route", route)
             self.tracer.put_annotation("model_version", self.model_version)
         self._count(route, status, record)
-        if feedback is not None and 200 <= status < 300:
-            self._count_feedback(feedback)
-        if "aws.event" not in scope:
-            # Under uvicorn nothing else flushes; in Lambda, log_metrics does it per invocation.
-            self.metrics.flush_metrics()
 
     def _count(self, route: str, status: int, record: RequestRecord | None) -> None:
         # One blob for the request (flushed once it is answered), by route and status class, with a

@@ -6,13 +6,16 @@ from __future__ import annotations
 import base64
 import json
 import logging
+import time
 from collections.abc import Callable
+from contextlib import nullcontext
 from dataclasses import dataclass
 from typing import Any
 
 from fastapi import FastAPI
 from mangum import Mangum
 
+from genre_api import catalogue
 from genre_api.app import create_app
 from genre_api.settings import Settings
 from genre_api.stage import StagePrefix
@@ -53,7 +56,8 @@ def with_encodable_body(event: LambdaEvent) -> LambdaEvent:
 
 @dataclass(frozen=True)
 class Handler:
-    """The Lambda entry point: Mangum over the app, guarded so that no event crashes it."""
+    """The Lambda entry point: a catalogue job's batch (genre_api.catalogue), or an API
+    Gateway event for Mangum over the app, guarded so that no such event crashes it."""
 
     classifier: GenreClassifier
     app: FastAPI
@@ -94,7 +98,29 @@ def build_handler(
     # The model is already loaded; the app has no startup work for a lifespan to run.
     mangum = Mangum(StagePrefix(app), lifespan="off")
 
+    def answer_batch(event: LambdaEvent) -> LambdaResponse:
+        """A catalogue job's batch (genre_api.catalogue); an error raises, so that Step
+        Functions sees the batch fail (and retries it or lists its rows)."""
+        started = time.perf_counter()
+        try:
+            with observer.scoring(catalogue.ROUTE) if observer else nullcontext():
+                answer = catalogue.answer_batch(event, classifier, settings)
+        except Exception as error:
+            if observer is not None:
+                seconds = time.perf_counter() - started
+                observer.batch_done(catalogue.ROUTE, [], [], {}, seconds, error)
+            raise
+        if observer is not None:
+            seen = {"refused": answer.refused, "format": answer.format}
+            seconds = time.perf_counter() - started
+            observer.batch_done(
+                catalogue.ROUTE, answer.movies, answer.predictions, seen, seconds, None
+            )
+        return answer.body
+
     def invoke(event: LambdaEvent, context: Any) -> LambdaResponse:
+        if catalogue.is_batch_event(event):
+            return answer_batch(event)
         try:
             response: LambdaResponse = mangum(with_encodable_body(event), context)
         except Exception as error:

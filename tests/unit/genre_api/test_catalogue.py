@@ -10,10 +10,12 @@ from typing import Any
 import pytest
 
 from genre_api.catalogue import NOT_AN_ITEM, NOT_AN_OBJECT, answer_batch, is_batch_event
+from genre_api.service import Handler, build_handler
 from genre_api.settings import Settings
 from genre_model import GenreClassifier
 from tests.helpers.data import OTHELLO
-from tests.helpers.events import load_event
+from tests.helpers.events import LambdaContext, load_event
+from tests.helpers.telemetry import Output, metric_values
 
 SAMPLE = load_event("catalogue-batch.json")
 
@@ -180,3 +182,45 @@ def test_a_full_batch_answer_fits_a_child_workflows_256_kib_output(
 )
 def test_a_batch_event_is_told_from_api_gateway_events(event: dict, expected: bool) -> None:
     assert is_batch_event(event) is expected
+
+
+@pytest.fixture
+def handler(settings: Settings, classifier: GenreClassifier) -> Handler:
+    return build_handler(settings, classifier)
+
+
+def test_the_handler_answers_the_sample_event_as_the_map_expects(
+    handler: Handler, classifier: GenreClassifier, settings: Settings, output: Output
+) -> None:
+    answer = handler(SAMPLE, LambdaContext())
+    # The Task's OutputPath ($.Payload) makes this the child workflow's output: the answer
+    # itself, not an API Gateway response.
+    assert answer == answer_batch(SAMPLE, classifier, settings).body
+    assert len(answer["results"]) == len(SAMPLE["Items"])
+    line = output.request_line()
+    assert line["route"] == "catalogue" and line["status"] == 200
+    assert (line["movies"], line["refused"], line["format"]) == (3, 2, "csv")
+    text = json.dumps(output.log_lines())
+    assert all(item["movie"]["title"] not in text for item in SAMPLE["Items"])
+    assert "Iago" not in text
+    blobs = output.metrics()
+    route = {"route": "catalogue", "status_class": "2xx", "service": "movie-genre"}
+    assert (route, 3.0) in metric_values(blobs, "MoviesScored")
+    assert (route, 1.0) in metric_values(blobs, "Requests")
+    mix = sum(value for _, value in metric_values(blobs, "GenrePredicted"))
+    assert mix == 3
+
+
+def test_a_batch_the_model_fails_on_fails_the_invocation_and_is_logged(
+    handler: Handler, output: Output, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(movies: object) -> None:
+        raise RuntimeError("the model broke")
+
+    monkeypatch.setattr(handler.classifier, "predict", broken)
+    with pytest.raises(RuntimeError, match="the model broke"):
+        handler(SAMPLE, LambdaContext())
+    line = output.request_line()
+    assert (line["message"], line["route"], line["status"]) == ("request failed", "catalogue", 500)
+    route = {"route": "catalogue", "status_class": "5xx", "service": "movie-genre"}
+    assert (route, 1.0) in metric_values(output.metrics(), "Requests")

@@ -20,7 +20,7 @@ from botocore.stub import Stubber
 from click.testing import CliRunner, Result
 from moto import mock_aws
 
-from genre_api.catalogue import answer_batch
+from genre_api.service import Handler, build_handler
 from genre_api.settings import Settings
 from genre_model import GenreClassifier
 from movie_classifier import catalogue
@@ -86,9 +86,9 @@ def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[Aws]:
 
 
 @pytest.fixture(scope="module")
-def handler(classifier: GenreClassifier, packaged: dict[str, Path]) -> Any:
-    settings = Settings(model_dir=packaged["artifact"])
-    return lambda event, context: answer_batch(event, classifier, settings).body
+def handler(classifier: GenreClassifier, packaged: dict[str, Path]) -> Handler:
+    """The function's Lambda handler, which the Map's children invoke."""
+    return build_handler(Settings(model_dir=packaged["artifact"]), classifier)
 
 
 def catalogue_csv() -> str:
