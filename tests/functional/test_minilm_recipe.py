@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -12,37 +13,15 @@ from genre_api.service import build_handler
 from genre_api.settings import Settings
 from genre_model import GenreClassifier
 from genre_model.explanations import explain
-from tests.helpers.data import REPO
 from tests.helpers.events import LambdaContext, load_event
+from tests.helpers.minilm import train_small_minilm
 
 pytest.importorskip("torch", reason="the minilm recipe's training needs PyTorch (TRANSFORMER=1)")
 
-CONFIG = REPO / "training" / "configs" / "minilm.cfg"
-
 
 @pytest.fixture(scope="module")
-def minilm(trained: dict[str, Path], tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    from genre_training.evaluate import evaluate
-    from genre_training.package import package
-    from genre_training.transformer import fine_tune
-
-    root = tmp_path_factory.mktemp("minilm")
-    report = fine_tune(
-        CONFIG,
-        trained["corpus"],
-        root / "train",
-        {
-            "training.epochs": 1,
-            "training.max_train": 160,
-            # The small offline model trained on the same labels: the blend path runs too.
-            "paths.bow_model": str(trained["artifact"]),
-            "blend.weights": [0.0, 0.5],
-        },
-    )
-    model = root / "train" / "model-best"
-    evaluate(model, trained["corpus"], root / "eval", compare={"bow": trained["artifact"]})
-    package(model, root / "eval", trained["corpus"], CONFIG, "minilm", root)
-    return {"root": root, "model": model, "artifact": root / "artifact", "report": report}
+def minilm(trained: dict[str, Path], tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    return train_small_minilm(trained, tmp_path_factory.mktemp("minilm"))
 
 
 def test_the_report_has_every_epoch_and_pytorch_beside_the_quantized_model(

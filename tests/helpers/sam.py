@@ -1,17 +1,21 @@
-"""Docker, the function image and `sam local start-api`, for the end-to-end tests.
+"""Docker, the function image, `sam local start-api` and `sam local invoke`, for the end-to-end
+tests.
 
 Starts the Docker engine if none answers, builds the Lambda-compatible Debian base and a runtime
-layer (layers/), runs `sam build` and `sam local start-api`, and cleans up what it started.
+layer (layers/), runs `sam build` and `sam local start-api` (or `sam local invoke`), and cleans
+up what it started.
 """
 
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 import requests
@@ -67,9 +71,8 @@ def build_runtime(tag: str, lock: str = "requirements.lock") -> str:
     return tag
 
 
-@contextmanager
-def sam_local_api(template: Path, build_dir: Path, log: Path, image: str) -> Iterator[str]:
-    """sam build (the API's function only) and sam local start-api; yields the base URL."""
+def sam_build(template: Path, build_dir: Path) -> Path:
+    """sam build of the API's function only; the built template."""
     subprocess.run(
         [
             str(BIN / "sam"),
@@ -85,13 +88,44 @@ def sam_local_api(template: Path, build_dir: Path, log: Path, image: str) -> Ite
         check=True,
         capture_output=True,
     )
+    return build_dir / "template.yaml"
+
+
+def sam_local_invoke(built: Path, event: Path, log: Path) -> Any:
+    """sam local invoke of the API's function with an event; the function's answer (SAM prints
+    it on stdout, and the container's output on stderr, kept in log)."""
+    done = subprocess.run(
+        [
+            str(BIN / "sam"),
+            "local",
+            "invoke",
+            "GenreFunction",
+            "--template-file",
+            str(built),
+            "--event",
+            str(event),
+        ],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    log.write_text(done.stderr)
+    assert done.returncode == 0, done.stderr[-2000:]
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+@contextmanager
+def sam_local_api(template: Path, build_dir: Path, log: Path, image: str) -> Iterator[str]:
+    """sam build (the API's function only) and sam local start-api; yields the base URL."""
+    built = sam_build(template, build_dir)
     port = free_port()
     command = [
         str(BIN / "sam"),
         "local",
         "start-api",
         "--template-file",
-        str(build_dir / "template.yaml"),
+        str(built),
         "--port",
         str(port),
         "--warm-containers",
