@@ -102,13 +102,13 @@ class FeedbackReport:
 
 def summary(report: dict[str, Any]) -> str:
     """A FeedbackReport's JSON for the terminal: the counts, and why anything was ignored."""
-    splits = ", ".join(f"{n} {name}" for name, n in report["applied_by_split"].items() if n)
+    splits = ", ".join(f"{name} {n}" for name, n in report["applied_by_split"].items() if n)
     ignored = report["ignored"]
     lines = [
-        f"feedback from {report['source']}: {report['read']} corrections read, "
-        f"{report['applied']} applied ({splits or 'none'}; {report['changed']} changed labels), "
-        f"{report['added']} new movies added to train, {len(ignored)} ignored"
-        + (f" ({_counts(report['ignored_reasons'])})" if ignored else "")
+        f"feedback from {report['source']}: read {report['read']} corrections; applied "
+        f"{report['applied']} (relabelled: {splits or 'none'}; {report['changed']} with other "
+        f"labels than the data's); added {report['added']} (new movies, to train only); "
+        f"ignored {len(ignored)}" + (f" ({_counts(report['ignored_reasons'])})" if ignored else "")
     ]
     if report["unknown_genres"]:
         lines.append(

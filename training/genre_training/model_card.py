@@ -71,11 +71,12 @@ def corrections_section(feedback: dict[str, Any] | None) -> list[str]:
         return section("Users' corrections", "None: trained on the data's labels alone.")
     return section(
         "Users' corrections",
-        f"Learned from {feedback['learned_from']} users' corrections ({feedback['source']}): "
-        f"{feedback['applied']} relabelled films already in the data, whichever split they are "
-        f"in, and {feedback['added']} new films added to training only, so that validation and "
-        f"test are the same films as without corrections. {len(feedback['ignored'])} more were "
-        "ignored (a later correction of the same film, or not a correction).",
+        f"Learned from {feedback['learned_from']} users' corrections ({feedback['source']}), "
+        "the latest of each film: those of films already in the data replace their genres, in "
+        f"whichever split they are ({feedback['applied']}); the others add a film to training "
+        f"only ({feedback['added']}), so that validation and test are the same films as "
+        f"without corrections. Ignored: {len(feedback['ignored'])} (older corrections of the "
+        "same film, objects that are not corrections).",
     )
 
 

@@ -167,8 +167,8 @@ def test_a_folder_of_objects_is_read_and_the_invalid_ones_are_ignored_with_a_rea
     assert (report.read, report.applied, len(report.ignored)) == (3, 1, 2)
     assert report.ignored_reasons() == {"invalid": 2}
     summary = report.summary()
-    assert "3 corrections read, 1 applied (1 train; 1 changed labels)" in summary
-    assert "2 ignored (2 invalid)" in summary
+    assert "read 3 corrections; applied 1 (relabelled: train 1; 1 with other labels" in summary
+    assert "ignored 2 (2 invalid)" in summary
     assert "broken.json: not UTF-8 JSON" in summary
 
 
@@ -334,8 +334,10 @@ def test_the_prepare_command_prints_the_report(fixture_corpus: Path, tmp_path: P
         ],
     )
     assert result.exit_code == 0, result.output
-    assert f"feedback from {fixes}: 2 corrections read, 1 applied (1 dev; " in result.stdout
-    assert "0 new movies added to train, 1 ignored (1 invalid)" in result.stdout
+    assert (
+        f"feedback from {fixes}: read 2 corrections; applied 1 (relabelled: dev 1;" in result.stdout
+    )
+    assert "added 0 (new movies, to train only); ignored 1 (1 invalid)" in result.stdout
     assert "junk.json: not a JSON object but list" in result.stdout
 
 
