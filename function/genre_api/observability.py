@@ -20,6 +20,7 @@ Under `make serve` the same log lines and metrics go to the console.
 
 from __future__ import annotations
 
+import functools
 import os
 import time
 from collections import Counter
@@ -61,6 +62,13 @@ def tracing_enabled(settings: Settings) -> bool:
     """
     in_lambda = "LAMBDA_TASK_ROOT" in os.environ and "AWS_SAM_LOCAL" not in os.environ
     return in_lambda and not settings.trace_disabled
+
+
+def mark_failed(subsegment: Any, error: Exception) -> None:
+    """A trace's subsegment marked failed, with the error's kind: never its message or stack,
+    which may quote the input."""
+    subsegment.add_fault_flag()
+    subsegment.put_annotation("error", type(error).__name__)
 
 
 @dataclass
@@ -148,8 +156,7 @@ class Observer:
                 # Raised outside the subsegment: the X-Ray SDK would record its message and
                 # stack. The trace keeps that it failed, and the kind of error.
                 failure = error
-                subsegment.add_fault_flag()
-                subsegment.put_annotation("error", type(error).__name__)
+                mark_failed(subsegment, error)
         if failure is not None:
             raise failure
 
@@ -252,12 +259,38 @@ class Observer:
             correlation_id_path=correlation_paths.API_GATEWAY_HTTP, clear_state=True
         )(wrapped)
         if self.tracer is not None:
-            # Set here, not left to POWERTOOLS_TRACER_CAPTURE_*: the response holds text.
-            wrapped = self.tracer.capture_lambda_handler(
-                wrapped, capture_response=False, capture_error=False
-            )
-        traced: LambdaHandler = wrapped
-        return traced
+            wrapped = self._traced(wrapped)
+        observed: LambdaHandler = wrapped
+        return observed
+
+    def _traced(self, handler: LambdaHandler) -> LambdaHandler:
+        """handler in Powertools' `## invoke` subsegment, which records neither the response nor
+        the error (set here, not left to POWERTOOLS_TRACER_CAPTURE_*: both may hold text). An
+        exception (a catalogue batch the model failed on) marks the subsegment failed, with its
+        kind, and is raised outside it: the X-Ray SDK records the message and stack of one raised
+        through a subsegment."""
+        raised: list[Exception] = []
+
+        @functools.wraps(handler)
+        def invoke(event: dict[str, Any], context: Any) -> dict[str, Any]:
+            try:
+                return handler(event, context)
+            except Exception as error:
+                raised.append(error)
+                mark_failed(self.tracer.provider.current_subsegment(), error)
+                return {}
+
+        traced = self.tracer.capture_lambda_handler(
+            invoke, capture_response=False, capture_error=False
+        )
+
+        def answer(event: dict[str, Any], context: Any) -> dict[str, Any]:
+            response: dict[str, Any] = traced(event, context)
+            if raised:
+                raise raised.pop()
+            return response
+
+        return answer
 
 
 class RequestTelemetry:

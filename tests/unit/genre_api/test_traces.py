@@ -1,5 +1,6 @@
 """X-Ray traces carry no text: what the X-Ray SDK would send, captured at its emitter, for
-/genre, /explain, a 422 that echoes its input, and a model failure whose message quotes it.
+/genre, /explain, a 422 that echoes its input, and model failures whose message quotes it (on
+/genre, and in a catalogue job's batch, which raises out of the handler).
 
 In a fresh process, as in Lambda (LAMBDA_TASK_ROOT, a trace header, tracing not disabled): the
 Tracer is process-wide state that the other tests must not inherit.
@@ -51,6 +52,10 @@ def broken(*args, **kwargs):
 
 handler.classifier.predict = broken
 answers["failed"] = handler(with_body(event, json.dumps(movie), "/genre"), LambdaContext())
+try:  # a catalogue job's batch that the model fails on raises, for Step Functions to see
+    handler(load_event("catalogue-batch.json"), LambdaContext())
+except RuntimeError as error:
+    answers["batch"] = str(error)
 print(json.dumps({{"sent": sent, "answers": answers}}))
 """
 
@@ -81,13 +86,15 @@ def subsegments(traced: dict[str, Any], name: str) -> list[dict[str, Any]]:
 
 
 def test_the_requests_were_answered_and_traced(traced: dict[str, Any]) -> None:
-    statuses = {name: answer["statusCode"] for name, answer in traced["answers"].items()}
+    answers = dict(traced["answers"])
+    assert SECRET in answers.pop("batch")  # the batch's error, raised to Step Functions
+    statuses = {name: answer["statusCode"] for name, answer in answers.items()}
     assert statuses == {"genre": 200, "explain": 200, "refused": 422, "failed": 500}
     assert "Nightingale" in traced["answers"]["explain"]["body"]  # its words, from the text
     assert SECRET in traced["answers"]["refused"]["body"]  # the 422's echo
-    assert len(subsegments(traced, "## invoke")) == 4
+    assert len(subsegments(traced, "## invoke")) == 5
     routes = [s["annotations"]["route"] for s in subsegments(traced, "score")]
-    assert routes == ["/genre", "/explain", "/genre"]
+    assert routes == ["/genre", "/explain", "/genre", "catalogue"]
 
 
 def test_nothing_sent_holds_any_of_the_text(traced: dict[str, Any]) -> None:
@@ -110,6 +117,10 @@ def test_no_response_error_or_metadata_is_recorded(traced: dict[str, Any]) -> No
 
 
 def test_a_failed_score_is_marked_with_its_kind_only(traced: dict[str, Any]) -> None:
-    failed = subsegments(traced, "score")[-1]
-    assert failed["fault"] is True
-    assert failed["annotations"]["error"] == "RuntimeError"
+    for failed in subsegments(traced, "score")[-2:]:
+        assert failed["fault"] is True
+        assert failed["annotations"]["error"] == "RuntimeError"
+    # The batch's invocation raised: marked failed, and by the error's kind alone.
+    invocation = subsegments(traced, "## invoke")[-1]
+    assert invocation["fault"] is True
+    assert invocation["annotations"]["error"] == "RuntimeError"
