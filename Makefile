@@ -54,7 +54,7 @@ OTHELLO_TITLE := Othello
 OTHELLO_DESCRIPTION := The evil Iago pretends to be friend of Othello in order to manipulate him to serve his own end in the film version of this Shakespeare classic.
 
 .PHONY: help run serve test e2e browser lint format train evaluate package publish pull lg-model variants \
-	lock deploy-tools layers layers-offline build local bootstrap deploy rollback bench clean
+	lock deploy-tools layers layers-offline build local bootstrap deploy rollback bench soak clean
 
 help: ## List the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -220,8 +220,12 @@ deploy: $(BIN)/sam $(VENV)/.installed-aws ## Deploy what make build built to ENV
 rollback: $(VENV)/.installed-aws ## Point ENV's live alias at the version before, or at version TO: make rollback ENV=prod [TO=3]
 	$(BIN)/python deploy/rollback.py --env $(call quote,$(ENV)) --to $(call quote,$(TO))
 
-bench: $(VENV)/.installed-dev ## Serving benchmarks (COMPARE=build/artifact: a second model beside)
-	$(BIN)/python bench/serving.py $(if $(COMPARE),--compare $(COMPARE))
+bench: $(VENV)/.installed-dev ## Serving benchmarks -> docs/results.md (COMPARE=build/artifact: a second model beside)
+	$(BIN)/python bench/serving.py $(if $(COMPARE),--compare $(call quote,$(COMPARE))) \
+	    --results-doc docs/results.md
+
+soak: $(VENV)/.installed-dev ## Memory: 100,000 requests of never-seen words through the handler -> docs/results.md
+	nice $(BIN)/python bench/soak.py --results-doc docs/results.md
 
 clean: ## Remove build outputs (keeps .venv and models/)
 	rm -rf $(BUILD)

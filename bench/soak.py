@@ -1,6 +1,7 @@
 """Memory soak: requests of never-seen words through the Lambda handler, and what stays in memory.
 
     nice .venv/bin/python bench/soak.py [--requests 100000] [--every 10000] [--model-dir DIR]
+    make soak   # the same, written into docs/results.md
     nice .venv/bin/python bench/soak.py --requests 20000 --without-zones   # as before zones
 
 Each request carries words no request had (random letters, 40 per description, 3 per title):
@@ -32,6 +33,7 @@ from typing import Any
 # As in the function image, which has no PyTorch (thinc would import it: 200 MB more RSS).
 sys.modules["torch"] = None  # type: ignore[assignment]
 
+from recorded import run_recorded  # noqa: E402
 from serving import CONTEXT_FIELDS, EVENT, output_discarded  # noqa: E402
 
 from genre_model.lean_spacy import import_spacy_without_cli  # noqa: E402
@@ -132,8 +134,16 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=100_000)
     parser.add_argument("--every", type=int, default=10_000, help="requests between readings")
     parser.add_argument("--without-zones", action="store_true", help="score as before memory zones")
+    parser.add_argument(
+        "--results-doc", type=Path, default=None, help="write what is printed into its section"
+    )
     args = parser.parse_args()
-    soak(args.model_dir, args.requests, args.every, zones=not args.without_zones)
+    run_recorded(
+        lambda: soak(args.model_dir, args.requests, args.every, zones=not args.without_zones),
+        args.results_doc,
+        "memory" if not args.without_zones else "memory-without-zones",
+        "Memory under new words, `make soak`",
+    )
 
 
 if __name__ == "__main__":
