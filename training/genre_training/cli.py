@@ -382,10 +382,10 @@ def feedback_export_command(
     written = write_jsonl(prodigy_tasks(selected, labels), out)
     dropped = sum(selected.unknown_genres.values())
     click.echo(
-        f"{written} {output_format} tasks from {source}: {len(read.corrections)} corrections, "
-        f"{len(selected.superseded)} superseded by a later one of the same movie, "
-        f"{len(read.ignored)} objects that are not corrections, {dropped} genres that are not "
-        f"labels of {directory} left out",
+        f"{output_format} tasks written: {written}, from {source} (corrections: "
+        f"{len(read.corrections)}; superseded by a later one of the same movie: "
+        f"{len(selected.superseded)}; objects that are not corrections: {len(read.ignored)}; "
+        f"genres that are not labels of {directory}, left out: {dropped})",
         err=True,
     )
 

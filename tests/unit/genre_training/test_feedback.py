@@ -358,8 +358,8 @@ def test_the_export_command_writes_prodigy_tasks_with_the_models_labels(tmp_path
         (second.id, ["Comedy"]),
     ]
     assert all(t["options"] == [{"id": g, "text": g} for g in labels] for t in tasks)
-    assert "2 prodigy tasks from" in result.stderr
-    assert "1 genres that are not labels" in result.stderr
+    assert "prodigy tasks written: 2, from" in result.stderr
+    assert f"genres that are not labels of {FIXTURE_MODEL}, left out: 1)" in result.stderr
 
 
 def test_the_corrected_movies_are_scored_by_the_served_model_and_the_new_one(
