@@ -66,7 +66,7 @@ def create_app(
             correction_body_bytes(settings, classifier.labels),
         )
     )
-    app.include_router(model_card_router(classifier))
+    app.include_router(model_card_router(classifier, settings))
     if settings.public_pages:
         app.include_router(demo_router())
         app.include_router(docs_router(app.title, OPENAPI_URL))

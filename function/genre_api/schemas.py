@@ -269,3 +269,6 @@ class ModelCard(BaseModel):
     data_sha256: str
     split_sizes: dict[str, int]
     test_metrics: dict[str, Any]
+    limits: dict[str, int] = Field(
+        description="The most characters each text field of a movie may have, as sent."
+    )

@@ -195,3 +195,8 @@ def test_a_non_finite_number_is_a_422_in_strict_json(
     (error,) = strict_json(response.text)["detail"]
     assert error["loc"][0] == "body"
     assert error["input"] in {"nan", "inf", "-inf"}
+
+
+def test_the_model_card_states_the_limits_this_app_applies(client: TestClient) -> None:
+    assert client.get("/model").json()["limits"] == {"title": 20, "description": 5000}
+    assert client.post("/genre", json={**OTHELLO, "title": "x" * 21}).status_code == 422

@@ -65,7 +65,7 @@ def test_explain_refuses_what_genre_refuses(
     assert complaint in json.dumps(response.json()["detail"])
 
 
-def test_the_model_card_is_the_manifest_and_nothing_else(
+def test_the_model_card_is_the_manifest_and_the_apis_limits(
     client: TestClient, packaged: dict[str, Path]
 ) -> None:
     card = client.get("/model").json()
@@ -81,6 +81,11 @@ def test_the_model_card_is_the_manifest_and_nothing_else(
     for genre, scores in tuned["per_genre"].items():
         assert scores["f1"] == manifest.metrics["test"]["tuned"]["per_genre"][genre]["f1"]
     assert "files" not in card and "config" not in card
+    settings = Settings(model_dir=packaged["artifact"])
+    assert card["limits"] == {
+        "title": settings.max_title_chars,
+        "description": settings.max_description_chars,
+    }
 
 
 def test_the_demo_page_is_self_contained_and_uses_relative_urls(client: TestClient) -> None:

@@ -124,8 +124,7 @@ def test_pull_refuses_an_archive_whose_files_do_not_match_its_manifest(
         for member in source.getmembers():
             data = source.extractfile(member).read()
             if member.name == "pipeline/meta.json":
-                data = data.replace(b"{", b"{ ", 1)
-                member.size = len(data)
+                data = data.replace(b"{", b" ", 1)  # the same size: only its sha256 tells
             target.addfile(member, io.BytesIO(data))
     publish(forged, location)
     with pytest.raises(StepError, match="does not match its manifest"):
