@@ -11,7 +11,7 @@ import click
 from genre_model.manifest import ARCHIVE_NAME
 from genre_model.text import TEXT_FIELDS
 from genre_training.corpus import DEFAULT_DATA, DEFAULT_MIN_GENRE_COUNT, default_data_warning
-from genre_training.errors import StepError, require_file
+from genre_training.errors import StepError
 from genre_training.location import DEFAULT_PREFIX, S3Location
 from genre_training.results import headline
 
@@ -402,13 +402,9 @@ def feedback_export_command(
 @click.option("--recipe", required=True, help="The recipe the evaluated model was trained with.")
 def record_command(eval_dir: Path, recipe: str) -> None:
     """Write an evaluation into docs/results.md and the README's results table."""
-    from genre_training.evaluate import REPORT_FILE
-    from genre_training.results import read_results
     from genre_training.results_doc import README, RESULTS_DOC, record
 
-    results = read_results(eval_dir)
-    report = require_file(eval_dir / REPORT_FILE, "movie-genre-train evaluate")
-    record(results, report.read_text(encoding="utf-8"), recipe)
+    record(eval_dir, recipe)
     click.echo(f"{recipe}: figures written to {RESULTS_DOC} and {README}")
 
 

@@ -8,11 +8,12 @@ serving section, so that a figure quoted in the docs has one source.
 from __future__ import annotations
 
 import re
+import shutil
 from datetime import UTC, datetime
 from pathlib import Path
 
-from genre_training.errors import StepError
-from genre_training.results import BASELINE_MODEL, EvaluationResults, headline
+from genre_training.errors import StepError, require_file
+from genre_training.results import BASELINE_MODEL, EvaluationResults, headline, read_results
 
 RESULTS_DOC = Path("docs") / "results.md"
 README = Path("README.md")
@@ -79,13 +80,18 @@ def update_summary(readme: Path, row: str) -> None:
 
 
 def record(
-    results: EvaluationResults,
-    report: str,
-    recipe: str,
-    results_doc: Path = RESULTS_DOC,
-    readme: Path = README,
+    eval_dir: Path, recipe: str, results_doc: Path = RESULTS_DOC, readme: Path = README
 ) -> None:
-    """Write an evaluation into the results document and the README's table."""
+    """Write an evaluation (evaluate's output folder) into the results document, with its
+    precision-recall curves beside it, and into the README's table."""
+    from genre_training.evaluate import CURVES_FILE, REPORT_FILE
+
+    results = read_results(eval_dir)
+    report = require_file(eval_dir / REPORT_FILE, "movie-genre-train evaluate").read_text()
+    curves = f"{Path(CURVES_FILE).stem}-{recipe}.png"
+    if (eval_dir / CURVES_FILE).is_file():
+        shutil.copyfile(eval_dir / CURVES_FILE, results_doc.parent / curves)
+    report = report.replace(f"]({CURVES_FILE})", f"]({curves})")
     when = datetime.now(UTC)
     write_section(results_doc, f"accuracy-{recipe}", accuracy_section(report, recipe, when))
     update_summary(readme, summary_row(results, recipe))

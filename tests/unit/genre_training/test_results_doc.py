@@ -1,3 +1,4 @@
+import json
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +24,7 @@ def reports(micro: float, macro: float) -> dict[str, Any]:
 def results(micro: float) -> Any:
     return {
         "models": {
-            "spacy": {"test": reports(micro, 0.64)},
+            "spacy": {"test": reports(micro, 0.64), "tuned_thresholds": {"Drama": 0.4}},
             "tfidf_logreg": {"test": reports(0.682, 0.649)},
         }
     }
@@ -59,9 +60,15 @@ def test_a_section_is_added_then_replaced_in_place(tmp_path: Path) -> None:
 def test_the_readme_row_of_a_recipe_is_replaced_and_others_kept(tmp_path: Path) -> None:
     readme = tmp_path / "README.md"
     readme.write_text(README_TABLE)
-    record(
-        results(0.6834), "# Evaluation report\n\n## Summary\n", "offline", tmp_path / "r.md", readme
-    )
+    evaluated = tmp_path / "eval"
+    evaluated.mkdir()
+    (evaluated / "metrics.json").write_text(json.dumps(results(0.6834)))
+    report = "# Evaluation report\n\n## Summary\n\n![curves](pr_curves.png)\n"
+    (evaluated / "report.md").write_text(report)
+    (evaluated / "pr_curves.png").write_bytes(b"\x89PNG curves")
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    record(evaluated, "offline", docs / "r.md", readme)
     table = read_section(readme, "summary")
     assert table is not None
     assert "| `minilm` | 0.715 | 0.680 | 0.682 |" in table
@@ -69,8 +76,10 @@ def test_the_readme_row_of_a_recipe_is_replaced_and_others_kept(tmp_path: Path) 
     assert "0.600" not in table
     assert table.index("`offline`") < table.index("`minilm`")  # replaced in place
     assert readme.read_text().endswith("more text\n")
-    section = read_section(tmp_path / "r.md", "accuracy-offline")
+    section = read_section(docs / "r.md", "accuracy-offline")
     assert section is not None and "### Summary" in section
+    assert "![curves](pr_curves-offline.png)" in section
+    assert (docs / "pr_curves-offline.png").read_bytes() == b"\x89PNG curves"
 
 
 def test_a_readme_without_the_table_is_a_clear_error(tmp_path: Path) -> None:
