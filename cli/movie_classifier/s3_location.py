@@ -62,6 +62,9 @@ class LocalOrS3(click.ParamType):
     name = "PATH|s3://BUCKET/KEY"
     local = click.Path(dir_okay=False, path_type=Path)
 
+    def get_metavar(self, param: click.Parameter, ctx: click.Context) -> str:
+        return self.name  # as written: click would upper-case the scheme
+
     def convert(
         self, value: object, param: click.Parameter | None, ctx: click.Context | None
     ) -> Path | S3Location:
