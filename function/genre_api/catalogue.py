@@ -14,9 +14,9 @@ The answer has the model version once and one result per item, in the items' ord
      "results": [{"index": 0, "genre": "Drama", "genres": ["Drama"], "scores": {...}},
                  {"index": 1, "error": "empty description"}, ...]}
 
-An item that cannot be scored (not an object, no title, blank, over the API's length limits, over
-the batch limit) gets an error of its own and the others are scored: a bad row never fails its
-batch. Neither an answer nor an error message repeats any of the text.
+An item that cannot be scored (not an object, no title, blank, over the API's length limits or
+its word limit, over the batch limit) gets an error of its own and the others are scored: a bad
+row never fails its batch. Neither an answer nor an error message repeats any of the text.
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from genre_api.schemas import MAX_WORD_CHARS, has_long_word
 from genre_api.settings import Settings
 from genre_model import GenreClassifier, Prediction
 from genre_model.movie_fields import TITLE_FIELD, description_field, named_fields
@@ -37,6 +38,14 @@ INDEX = "index"
 MOVIE = "movie"
 NOT_AN_ITEM = f"not a catalogue item ({{{INDEX!r}, {MOVIE!r}}}: see the Map's ItemSelector)"
 NOT_AN_OBJECT = "not a JSON object with a title and a description"
+
+
+class BatchFailed(RuntimeError):
+    """A batch the model failed on, named by the error's kind alone: Step Functions keeps the
+    function's error message as the failure's cause, and a model's message may quote the input."""
+
+    def __init__(self, error: BaseException) -> None:
+        super().__init__(f"the model failed on this batch ({type(error).__name__})")
 
 
 def is_batch_event(event: Mapping[str, Any]) -> bool:
@@ -129,6 +138,8 @@ def _text(
         return "", f"empty {what}"
     if len(text) > max_chars:
         return "", f"{what} over {max_chars} characters"
+    if has_long_word(text):  # the API's rule: a batch of them would outlast its timeout
+        return "", f"{what} has a word over {MAX_WORD_CHARS} characters"
     return text, None
 
 

@@ -36,11 +36,17 @@ _LONG_WORD = re.compile(f"[^{re.escape(ECMA_WHITESPACE)}]{{{MAX_WORD_CHARS + 1}}
 MAX_UNKNOWN_FIELDS = 16
 
 
+def has_long_word(value: str) -> bool:
+    """Whether value has a word over MAX_WORD_CHARS characters: spaCy's tokenizer takes time
+    quadratic in a word's length."""
+    return _LONG_WORD.search(value) is not None
+
+
 def readable(value: str) -> str:
     """value, unless it is blank or has a word over MAX_WORD_CHARS characters."""
     if not value.strip(ECMA_WHITESPACE):
         raise ValueError("must contain a non-whitespace character")
-    if _LONG_WORD.search(value):
+    if has_long_word(value):
         raise ValueError(f"must have no word over {MAX_WORD_CHARS} characters (a space apart)")
     return value
 

@@ -109,7 +109,7 @@ def build_handler(
             if observer is not None:
                 seconds = time.perf_counter() - started
                 observer.batch_done(catalogue.ROUTE, [], [], {}, seconds, error)
-            raise
+            raise catalogue.BatchFailed(error) from None
         if observer is not None:
             seen = {"refused": answer.refused, "format": answer.format}
             seconds = time.perf_counter() - started

@@ -9,7 +9,13 @@ from typing import Any
 
 import pytest
 
-from genre_api.catalogue import NOT_AN_ITEM, NOT_AN_OBJECT, answer_batch, is_batch_event
+from genre_api.catalogue import (
+    NOT_AN_ITEM,
+    NOT_AN_OBJECT,
+    BatchFailed,
+    answer_batch,
+    is_batch_event,
+)
 from genre_api.service import Handler, build_handler
 from genre_api.settings import Settings
 from genre_model import GenreClassifier
@@ -96,6 +102,11 @@ def test_text_is_stripped_as_the_cli_strips_it(
         ({"title": " \t", "description": "x"}, "empty title"),
         ({"title": "", "overview": "\n"}, "empty title and description"),
         ({"title": "x", "description": "y" * 5001}, "description over 5000 characters"),
+        ({"title": "(" * 101, "description": "x"}, "title has a word over 100 characters"),
+        (
+            {"title": "x", "overview": "a " + "y" * 101},
+            "description has a word over 100 characters",
+        ),
     ],
 )
 def test_a_bad_item_gets_its_own_error_and_the_others_are_scored(
@@ -215,11 +226,14 @@ def test_a_batch_the_model_fails_on_fails_the_invocation_and_is_logged(
     handler: Handler, output: Output, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     def broken(movies: object) -> None:
-        raise RuntimeError("the model broke")
+        raise RuntimeError(f"the model broke on {movies!r}")
 
     monkeypatch.setattr(handler.classifier, "predict", broken)
-    with pytest.raises(RuntimeError, match="the model broke"):
+    with pytest.raises(BatchFailed) as failed:
         handler(SAMPLE, LambdaContext())
+    # What Step Functions keeps as the cause: the kind of error, never the rows' text.
+    assert str(failed.value) == "the model failed on this batch (RuntimeError)"
+    assert failed.value.__cause__ is None and failed.value.__suppress_context__
     line = output.request_line()
     assert (line["message"], line["route"], line["status"]) == ("request failed", "catalogue", 500)
     route = {"route": "catalogue", "status_class": "5xx", "service": "movie-genre"}
