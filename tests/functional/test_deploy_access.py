@@ -83,7 +83,7 @@ def test_the_deploy_policy_names_nothing_broader(access: Access) -> None:
         f"function:{env.stack}-*",
         ":role/movie-genre/movie-genre-",
         "transform/Serverless-2016-10-31",
-        "/$default/POST/genre",
+        "/$default/POST/genres",
     )
     for statement in access.deploy_policy["Statement"]:
         if statement["Effect"] == "Deny":
@@ -257,3 +257,17 @@ def test_the_registry_keeps_every_published_version_as_written(
     context = {"aws:SecureTransport": "true", **context}
     resource = f"arn:aws:s3:::{MODEL_REGISTRY}/{key}"
     assert allows(registry_policy(), action, resource, context) == allowed
+
+
+def test_the_smoke_test_may_call_the_route_the_cli_sends_a_movie_to(access: Access) -> None:
+    """deploy/smoke-test.sh runs movie_classifier --stack, signed with the deploy role: prod's
+    IAM-authorized API answers 403 unless the role may invoke that route."""
+    from movie_classifier.constants import GENRES_ROUTE
+
+    (invoke,) = [
+        statement
+        for statement in access.deploy_policy["Statement"]
+        if statement["Action"] == "execute-api:Invoke"
+    ]
+    assert invoke["Resource"].endswith(f"/$default/POST/{GENRES_ROUTE}")
+    assert "movie_classifier --stack" in (REPO / "deploy" / "smoke-test.sh").read_text()
