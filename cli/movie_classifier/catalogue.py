@@ -1,6 +1,6 @@
 """Catalogue jobs from the command line (docs/catalogue.md).
 
-    movie_classifier --file s3://BUCKET/catalogue.csv --stack NAME --output genres.jsonl
+    movie_classifier --file s3://BUCKET/input/movies.csv --stack NAME --output genres.jsonl
 
 starts a job on the stack's Step Functions state machine (a Distributed Map that sends batches to
 the API's function), shows its progress, waits, and writes every row's result in input order, in

@@ -43,7 +43,7 @@ EXAMPLES = (
     "--output genres.jsonl\n\n"
     "  movie_classifier --stack movie-genre-prod --region us-east-1 --json --title ... "
     "--description ...\n\n"
-    "  movie_classifier --stack movie-genre-prod --file s3://BUCKET/catalogue/input/movies.csv "
+    "  movie_classifier --stack movie-genre-prod --file s3://BUCKET/input/movies.csv "
     "--output genres.jsonl\n\n"
     "  movie_classifier --stack movie-genre-dev --title ... --description ... "
     "--genres Comedy,Romance\n\n"

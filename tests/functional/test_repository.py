@@ -87,7 +87,7 @@ def installs_of(target: str) -> set[str]:
     return names
 
 
-@pytest.mark.parametrize("target", ["serve", "build", "local", "deploy", "rollback"])
+@pytest.mark.parametrize("target", ["run", "serve", "build", "local", "deploy", "rollback"])
 def test_serving_and_deploying_install_no_training_packages(target: str) -> None:
     assert not installs_of(target) & {"torch", "pandas", "scikit-learn", "transformers"}
 
