@@ -154,12 +154,11 @@ else
 endif
 	$(MAKE) evaluate package RECIPE=$(RECIPE)
 
-evaluate: $(VENV)/.installed-train ## Score build/train/model-best -> build/eval/ (and docs/results.md, without DATA)
+evaluate: $(VENV)/.installed-train ## Score build/train/model-best -> build/eval/ (and docs/results.md, for the repository's data)
 	$(BIN)/movie-genre-train evaluate --model $(BUILD)/train/model-best --corpus $(BUILD)/corpus \
 	    --out $(BUILD)/eval $(if $(wildcard $(BUILD)/variants.json),--variants $(BUILD)/variants.json) \
 	    $(if $(filter minilm,$(RECIPE)),--compare "bag-of-words (models/default)=models/default")
-	@# The repository's own data only: its figures are the ones docs/results.md and README.md quote.
-	$(if $(DATA),,$(BIN)/movie-genre-train record --eval $(BUILD)/eval --recipe $(RECIPE))
+	$(BIN)/movie-genre-train record --eval $(BUILD)/eval --recipe $(call quote,$(RECIPE))
 
 package: $(VENV)/.installed-train ## Pack build/artifact and build/model.tar.gz with its manifest
 	$(BIN)/movie-genre-train package --config $(CONFIG) --recipe $(RECIPE) --corpus $(BUILD)/corpus --out $(BUILD)

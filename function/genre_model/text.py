@@ -4,6 +4,8 @@ from typing import Literal
 
 TextFields = Literal["title+description", "description"]
 TEXT_FIELDS: tuple[TextFields, ...] = ("title+description", "description")
+# What the recipes read unless told otherwise: the title adds to the description on validation.
+DEFAULT_TEXT_FIELDS: TextFields = "title+description"
 
 
 def compose_text(title: str, description: str, fields: TextFields) -> str:

@@ -9,7 +9,7 @@ from typing import IO, Any, TypeVar
 import click
 
 from genre_model.manifest import ARCHIVE_NAME
-from genre_model.text import TEXT_FIELDS
+from genre_model.text import DEFAULT_TEXT_FIELDS, TEXT_FIELDS
 from genre_training.corpus import DEFAULT_DATA, DEFAULT_MIN_GENRE_COUNT, default_data_warning
 from genre_training.errors import StepError
 from genre_training.location import DEFAULT_PREFIX, S3Location
@@ -63,7 +63,7 @@ corpus_option = directory_option("corpus", "build/corpus", "Output of `prepare`.
 @click.option(
     "--text-fields",
     type=click.Choice(TEXT_FIELDS),
-    default="title+description",
+    default=DEFAULT_TEXT_FIELDS,
     show_default=True,
     help="What the model reads.",
 )
@@ -401,9 +401,15 @@ def feedback_export_command(
 )
 @click.option("--recipe", required=True, help="The recipe the evaluated model was trained with.")
 def record_command(eval_dir: Path, recipe: str) -> None:
-    """Write an evaluation into docs/results.md and the README's results table."""
-    from genre_training.results_doc import README, RESULTS_DOC, record
+    """Write an evaluation into docs/results.md and the README's results table, when it is one
+    of the repository's published figures (its own data, as the recipes read it)."""
+    from genre_training.results import read_results
+    from genre_training.results_doc import README, RESULTS_DOC, record, unpublished
 
+    reason = unpublished(read_results(eval_dir))
+    if reason:
+        click.echo(f"{recipe}: not written to {RESULTS_DOC}: {reason}")
+        return
     record(eval_dir, recipe)
     click.echo(f"{recipe}: figures written to {RESULTS_DOC} and {README}")
 

@@ -12,6 +12,8 @@ import shutil
 from datetime import UTC, datetime
 from pathlib import Path
 
+from genre_model.text import DEFAULT_TEXT_FIELDS
+from genre_training.corpus import DEFAULT_DATA_SHA256
 from genre_training.errors import StepError, require_file
 from genre_training.results import BASELINE_MODEL, EvaluationResults, headline, read_results
 
@@ -77,6 +79,18 @@ def update_summary(readme: Path, row: str) -> None:
     else:
         lines.append(row)
     write_section(readme, SUMMARY_SECTION, "\n".join(lines))
+
+
+def unpublished(results: EvaluationResults) -> str | None:
+    """Why an evaluation is not one of the figures the docs publish, or None when it is: those
+    are of the repository's data, read as the recipes read it, without users' corrections."""
+    if results["data_sha256"] != DEFAULT_DATA_SHA256:
+        return f"trained on other data (sha256 {results['data_sha256']})"
+    if results.get("feedback"):
+        return "trained with users' corrections"
+    if results["text_fields"] != DEFAULT_TEXT_FIELDS:
+        return f"the model reads {results['text_fields']}, not {DEFAULT_TEXT_FIELDS}"
+    return None
 
 
 def record(

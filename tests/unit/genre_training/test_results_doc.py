@@ -4,11 +4,13 @@ from typing import Any
 
 import pytest
 
+from genre_training.corpus import DEFAULT_DATA_SHA256
 from genre_training.errors import StepError
 from genre_training.results_doc import (
     accuracy_section,
     read_section,
     record,
+    unpublished,
     update_summary,
     write_section,
 )
@@ -102,3 +104,15 @@ def test_the_report_goes_one_heading_level_down_under_the_recipe() -> None:
     )
     assert "### spacy" in section and "#### dev" in section
     assert "Evaluation report" not in section
+
+
+def published(**changes: Any) -> Any:
+    return {"data_sha256": DEFAULT_DATA_SHA256, "text_fields": "title+description", **changes}
+
+
+def test_only_the_repositorys_own_figures_are_published() -> None:
+    assert unpublished(published()) is None
+    assert unpublished(published(feedback={})) is None  # prepare read no corrections
+    assert "other data" in str(unpublished(published(data_sha256="0" * 64)))
+    assert "corrections" in str(unpublished(published(feedback={"applied": 3})))
+    assert "reads description" in str(unpublished(published(text_fields="description")))
