@@ -152,3 +152,9 @@ def test_make_deploy_passes_the_environments_catalogue_bucket() -> None:
     command = environments.deploy_command(environment("dev"), "sam", "v", access)
     assert f"CatalogueBucket={BUCKET}" in command
     assert render_access("dev").resources["CatalogueStore"]["DeletionPolicy"] == "Retain"
+
+
+def test_a_catalogue_job_leaves_the_api_half_of_each_environments_concurrency() -> None:
+    for env in environments.environments().values():
+        reserved = int(env.overrides["ReservedConcurrency"])
+        assert 0 < int(env.overrides["CatalogueMaxConcurrency"]) <= reserved // 2, env.name
