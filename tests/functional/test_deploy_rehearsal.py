@@ -176,14 +176,16 @@ def test_the_first_deploy_of_an_environment_goes_as_far_as_aws_allows_here(
     aws: dict[str, Any],
     managed_bucket: str,
     built: Path,
-    tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     env = environments.environment(name)
     access = bootstrap_access(env, aws, managed_bucket, monkeypatch)
-    template = tmp_path / "template.yaml"
+    # Beside the build, at its depth: sam build wrote the template's other paths relative to it.
+    staged = built.parent / name
+    staged.mkdir()
+    template = staged / "template.yaml"
     template.write_text((built / "template.yaml").read_text().replace("{image}", image_for(env)))
-    shutil.copytree(built / "PreTrafficCheck", tmp_path / "PreTrafficCheck")
+    shutil.copytree(built / "PreTrafficCheck", staged / "PreTrafficCheck")
     requests.post(f"{aws['url']}/moto-api/recorder/reset-recording", timeout=10)
     command = environments.deploy_command(env, SAM, VERSION, access)
     command += ["--config-file", str(REPO / "samconfig.toml"), "--template-file", str(template)]
