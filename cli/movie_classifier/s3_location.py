@@ -7,17 +7,12 @@ bytes.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 import click
 
-S3_SCHEME = "s3://"
-# S3's rules for a bucket's name: 3 to 63 lower-case letters, digits, dots and hyphens,
-# beginning and ending with a letter or digit.
-BUCKET_NAME = re.compile(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]", re.ASCII)
-MAX_KEY_BYTES = 1024
+from genre_model.s3_names import S3_SCHEME, split_s3_url
 
 
 @dataclass(frozen=True)
@@ -46,14 +41,7 @@ class S3Location:
 
 def parse_s3(text: str) -> S3Location:
     """s3://BUCKET/KEY as an S3Location, or ValueError saying what is wrong with it."""
-    if not text.startswith(S3_SCHEME):
-        raise ValueError(f"{text!r} is not an s3://BUCKET/KEY location")
-    bucket, _, key = text.removeprefix(S3_SCHEME).partition("/")
-    if not BUCKET_NAME.fullmatch(bucket) or ".." in bucket:
-        raise ValueError(f"{text!r}: {bucket!r} is not an S3 bucket name")
-    if not key.isprintable() or len(key.encode("utf-8", "surrogatepass")) > MAX_KEY_BYTES:
-        raise ValueError(f"{text!r}: a key has no control characters and at most 1024 bytes")
-    return S3Location(bucket, key)
+    return S3Location(*split_s3_url(text))
 
 
 class LocalOrS3(click.ParamType):

@@ -21,14 +21,8 @@ from genre_model.constants import (
 )
 from genre_model.corrections import DEFAULT_FEEDBACK_PREFIX
 from genre_model.locations import default_model_dir
+from genre_model.s3_names import is_bucket_name
 
-# S3's rules for a bucket name (general purpose buckets): 3-63 lower-case letters, digits, dots
-# and hyphens, a letter or digit at each end, no "..", not an IP address, none of the reserved
-# prefixes and suffixes.
-_BUCKET = re.compile(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]", re.ASCII)
-_IP_ADDRESS = re.compile(r"\d+\.\d+\.\d+\.\d+", re.ASCII)
-_RESERVED_BUCKET_PREFIXES = ("xn--", "sthree-", "amzn-s3-demo-")
-_RESERVED_BUCKET_SUFFIXES = ("-s3alias", "--ol-s3", ".mrap", "--x-s3", "--table-s3")
 # A key prefix of S3's safe characters, in segments: no leading or trailing slash, no empty,
 # "." or ".." segment.
 _PREFIX_SEGMENT = re.compile(r"[A-Za-z0-9!_.*'()-]+", re.ASCII)
@@ -47,13 +41,7 @@ def not_aws_namespace(namespace: str) -> str:
 
 
 def s3_bucket_name(name: str) -> str:
-    if (
-        not _BUCKET.fullmatch(name)
-        or ".." in name
-        or _IP_ADDRESS.fullmatch(name)
-        or name.startswith(_RESERVED_BUCKET_PREFIXES)
-        or name.endswith(_RESERVED_BUCKET_SUFFIXES)
-    ):
+    if not is_bucket_name(name):
         raise ValueError("not an S3 bucket name (3-63 of a-z 0-9 . -, see S3's naming rules)")
     return name
 

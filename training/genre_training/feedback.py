@@ -24,7 +24,6 @@ from contextlib import closing
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
-from urllib.parse import urlsplit
 
 from genre_model.corrections import (
     MAX_RECORD_BYTES,
@@ -33,6 +32,7 @@ from genre_model.corrections import (
     latest_first,
     movie_key,
 )
+from genre_model.s3_names import S3_SCHEME, split_s3_url
 from genre_model.text import compose_text
 from genre_training.corpus import PREPARE_REPORT, SPLITS
 from genre_training.errors import StepError
@@ -139,7 +139,7 @@ class CorrectionsRead:
 def read_corrections(source: str) -> CorrectionsRead:
     """The corrections under s3://bucket/prefix (boto3's usual configuration, AWS_ENDPOINT_URL
     included) or in a local folder (its *.json files, at any depth, as synced from S3)."""
-    if source.startswith("s3://"):
+    if source.startswith(S3_SCHEME):
         return _read_s3(source, s3_location(source))
     folder = Path(source)
     if not folder.is_dir():
@@ -149,10 +149,11 @@ def read_corrections(source: str) -> CorrectionsRead:
 
 
 def s3_location(url: str) -> S3Location:
-    parts = urlsplit(url)
-    if parts.scheme != "s3" or not parts.netloc or parts.query or parts.fragment:
-        raise FeedbackError(f"feedback {url!r} is not of the form s3://bucket/prefix")
-    return S3Location(bucket=parts.netloc, prefix=parts.path.strip("/"))
+    try:
+        bucket, key = split_s3_url(url)
+    except ValueError as error:
+        raise FeedbackError(f"feedback: {error} (expected s3://bucket/prefix)") from error
+    return S3Location(bucket=bucket, prefix=key.strip("/"))
 
 
 def _read_s3(source: str, location: S3Location) -> CorrectionsRead:

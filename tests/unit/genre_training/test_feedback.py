@@ -175,8 +175,9 @@ def test_a_folder_of_objects_is_read_and_the_invalid_ones_are_ignored_with_a_rea
 def test_a_source_that_is_neither_s3_nor_a_folder_is_one_line(tmp_path: Path) -> None:
     with pytest.raises(FeedbackError, match="neither s3://bucket/prefix nor a folder"):
         read_corrections(str(tmp_path / "absent"))
-    with pytest.raises(FeedbackError, match="not of the form s3://bucket/prefix"):
-        read_corrections("s3:///prefix")
+    for url in ("s3:///prefix", "s3://Not_A_Bucket/feedback", "s3://10.0.0.1/feedback"):
+        with pytest.raises(FeedbackError, match=r"is not an S3 bucket name \(expected s3://"):
+            read_corrections(url)
 
 
 @pytest.fixture
