@@ -105,6 +105,7 @@ def _host_name(_ctx: click.Context, param: click.Parameter, value: str | None) -
     is_flag=False,
     flag_value=DEFAULT_TOP,
     default=None,
+    metavar="[N]",  # N may be left out: --explain alone takes the default
     help=f"Also say which words drove each genre's score: the top N per genre "
     f"(default {DEFAULT_TOP}, at most {MAX_TOP}).",
 )
