@@ -44,8 +44,9 @@ from genre_model.locations import MODEL_DIR_ENV, default_model_dir
 from genre_training.corpus import DEFAULT_DATA
 
 # As in the function image, which has no PyTorch: thinc imports it whenever it is installed (the
-# dev venv has it for the minilm recipe's training), which would add seconds and 200 MB. Each
-# fresh process starts with this, and main() does the same before anything imports spaCy.
+# dev venv has it for the minilm recipe's training), which would add time and memory the
+# function never pays. Each fresh process starts with this, and main() does the same before
+# anything imports spaCy.
 NO_TORCH = "import sys; sys.modules['torch'] = None\n"
 
 REPO = Path(__file__).resolve().parents[1]

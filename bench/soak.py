@@ -30,7 +30,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-# As in the function image, which has no PyTorch (thinc would import it: 200 MB more RSS).
+# As in the function image, which has no PyTorch (thinc would import it, and its memory would
+# be counted as the function's).
 sys.modules["torch"] = None  # type: ignore[assignment]
 
 from recorded import run_recorded  # noqa: E402

@@ -8,7 +8,8 @@
    provider unless the account has one;
 3. stack movie-genre-access-ENV (deploy/environment-access.yaml): ENV's deploy role, trusted by
    the GitHub environment ENV of OWNER/NAME alone, its CloudFormation role and the permissions
-   boundary, named after SAM's own names for ENV (deploy/sam-names.json).
+   boundary, named after SAM's own names for ENV (deploy/sam-names.json), and ENV's feedback
+   and catalogue buckets, which `make deploy` passes to ENV's stack.
 
 Running it again updates the stacks. It prints the GitHub variables to set.
 """

@@ -26,9 +26,8 @@ ECMA_WHITESPACE = (
 )
 # The longest word a text may have: a run of characters without whitespace. spaCy's tokenizer
 # peels a word's prefixes and suffixes one character at a time, in a time that grows with the
-# square of its length: a 5,000-character run of "(" took 4.6 s to score, and a batch of them
-# would outlast the function's timeout. The longest word of the 74,568 titles and overviews of
-# the training data has 45 characters.
+# square of its length, so a batch of long runs of "(" would outlast the function's timeout.
+# The words of the training data's titles and overviews are far shorter than this limit.
 MAX_WORD_CHARS = 100
 _LONG_WORD = re.compile(f"[^{re.escape(ECMA_WHITESPACE)}]{{{MAX_WORD_CHARS + 1}}}")
 # Fields a request object may carry beyond its own before it is refused whole: each unknown

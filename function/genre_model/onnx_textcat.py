@@ -84,7 +84,7 @@ class OnnxTextCat:
         return max((end for _start, end in offsets), default=0)
 
     def to_disk(self, path: Path | str, *, exclude: Iterable[str] = ()) -> None:
-        """Writes nothing: the exporter (genre_training.transformer) put the files there."""
+        """Writes nothing: the exporter (genre_training.onnx_export) put the files there."""
         path = Path(path)
         for name in (MODEL_FILE, TOKENIZER_FILE):
             if not (path / name).is_file():

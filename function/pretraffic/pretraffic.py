@@ -11,8 +11,9 @@ model/golden.json, copied by `make build` from the model the image bundles; see 
 so a deployment never waits on a bucket that a new account has not filled yet, and this
 function reads no S3 at all. Its manifest's sha256 ties the golden set to the model version.
 
-Small on purpose: the standard library, boto3 (in the Lambda runtime) and three stdlib-only
-modules of genre_model that the build copies beside it (no spaCy).
+Small on purpose: the standard library, boto3 (in the Lambda runtime) and the stdlib-only
+modules of genre_model that the build copies beside it (SHARED_MODULES in the Makefile here:
+golden, manifest, evaluation, text; no spaCy).
 """
 
 from __future__ import annotations

@@ -1,6 +1,7 @@
 """Step 3: score a trained pipeline and the TF-IDF baseline on dev and test; tune thresholds on dev.
 
-Writes metrics.json (every number), report.md (the same, readable) and pr_curves.png.
+Writes metrics.json (every number), report.md (the same, readable), pr_curves.png and
+MODEL_CARD.md (the model card that `package` puts in the artifact).
 """
 
 from __future__ import annotations

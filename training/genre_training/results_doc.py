@@ -1,8 +1,10 @@
 """docs/results.md and the README's results table: written from measurements, never by hand.
 
 Each generated part sits between two markers, `<!-- begin NAME -->` and `<!-- end NAME -->`;
-`make evaluate` rewrites its recipe's accuracy section and README row, and `make bench` the
-serving section, so that a figure quoted in the docs has one source.
+`make evaluate` rewrites its recipe's accuracy section and README row (record), and the
+benchmarks their own sections through write_section (`make bench` serving and `make soak` memory
+via bench/recorded.py, bench/catalogue_jobs.py catalogue), so that a figure quoted in the docs
+has one source.
 """
 
 from __future__ import annotations
