@@ -18,6 +18,7 @@ from packaging.requirements import Requirement
 
 from tests.helpers.cloudformation import load_template
 from tests.helpers.data import REPO
+from tests.helpers.make import dry_run
 
 LOCK = REPO / "layers" / "runtime" / "requirements.lock"
 ONNX_LOCK = REPO / "layers" / "runtime" / "requirements-onnx.lock"
@@ -372,13 +373,7 @@ def test_each_job_installs_pinned_tools_before_it_holds_credentials(
     assert "samconfig" in steps[credentials - 1]["name"]  # the region, read from samconfig.toml
     assert deploy_workflow["jobs"][job]["environment"] == job  # its own role, its own variables
     assert deploy_workflow["jobs"][job]["permissions"]["id-token"] == "write"
-    plan = subprocess.run(
-        ["make", "-n", "--no-print-directory", "deploy-tools", "VENV=/nonexistent/venv"],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout.replace("\\\n", " ")
+    plan = dry_run("deploy-tools").replace("\\\n", " ")
     installs = [
         line for line in plan.splitlines() if "pip install" in line and "--upgrade pip" not in line
     ]

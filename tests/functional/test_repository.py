@@ -10,6 +10,7 @@ import pytest
 import yaml
 
 from tests.helpers.data import REPO
+from tests.helpers.make import dry_run, make
 
 # Built from parts, so that this file does not match itself.
 OUTSIDE_DATA = ("../" + "shared", "shared/" + "data")
@@ -32,9 +33,7 @@ def test_no_tracked_file_reads_data_from_outside_the_repository() -> None:
 def test_make_help_lists_every_target() -> None:
     makefile = (REPO / "Makefile").read_text()
     phony = makefile.split(".PHONY:", 1)[1].split("\n\n", 1)[0].replace("\\\n", " ").split()
-    listed = subprocess.run(
-        ["make", "--no-print-directory", "help"], cwd=REPO, capture_output=True, text=True
-    ).stdout
+    listed = make("help").stdout
     assert sorted(line.split()[1] for line in listed.splitlines()) == sorted(phony)
 
 
@@ -72,13 +71,7 @@ def requirements_of(extras: set[str]) -> set[str]:
 
 def installs_of(target: str) -> set[str]:
     """What `make TARGET` would install into a new venv (dry run), by package name."""
-    plan = subprocess.run(
-        ["make", "-n", "--no-print-directory", target, "VENV=/nonexistent/venv"],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
+    plan = dry_run(target)
     names = requirements_of(
         {e for m in re.findall(r"-e '\.\[(.+?)\]'", plan) for e in m.split(",")}
     )
@@ -94,13 +87,7 @@ def test_serving_and_deploying_install_no_training_packages(target: str) -> None
 
 def test_the_tests_and_the_minilm_recipe_get_pytorchs_cpu_build() -> None:
     for target in (["test"], ["train", "RECIPE=minilm"]):
-        plan = subprocess.run(
-            ["make", "-n", "--no-print-directory", *target, "VENV=/nonexistent/venv"],
-            cwd=REPO,
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout
+        plan = dry_run(*target)
         torch = [line for line in plan.splitlines() if "torch==" in line]
         assert torch and "--index-url https://download.pytorch.org/whl/cpu" in torch[0]
 

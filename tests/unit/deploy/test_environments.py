@@ -17,6 +17,7 @@ from environments import ConfigError, environment, parse_overrides
 from moto import mock_aws
 
 from tests.helpers.data import REPO
+from tests.helpers.make import make
 
 VERSION = json.loads((REPO / "models/default/manifest.json").read_text())["version"]
 IAM = "arn:aws:iam::123456789012"
@@ -155,13 +156,7 @@ def test_make_quotes_what_it_hands_to_the_shell(tmp_path: Path) -> None:
     marker = tmp_path / "ran"
     hostile = f"dev'; touch {marker}; echo '"
     for target, variable in (("deploy", "ENV"), ("rollback", "TO"), ("bootstrap", "ENV")):
-        printed = subprocess.run(
-            ["make", "-n", "-s", target, f"{variable}={hostile}"],
-            cwd=REPO,
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout.replace("\\\n", " ")
+        printed = make("-n", "-s", target, f"{variable}={hostile}").stdout.replace("\\\n", " ")
         (recipe,) = [line for line in printed.splitlines() if re.search(r" deploy/\w+\.py", line)]
         line = recipe.replace(".venv/bin/python", sys.executable)
         subprocess.run(["bash", "-c", line], cwd=REPO, capture_output=True, timeout=60)
