@@ -1,18 +1,21 @@
 """make, run by a test as a user would run it: without the settings of a `make test` around it
-(make hands its command-line variables, TRANSFORMER=0 or VENV=..., to every make below it)."""
+(make hands its command-line variables, TRANSFORMER=0 or VENV=..., to every command it runs, as
+MAKEFLAGS and as environment variables, which the Makefile's `?=` defaults then give way to)."""
 
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 
 from tests.helpers.data import REPO
 
-OUTER_MAKE = ("MAKEFLAGS", "MFLAGS", "MAKELEVEL", "MAKEOVERRIDES")
+OUTER_MAKE = {"MAKEFLAGS", "MFLAGS", "MAKELEVEL", "MAKEOVERRIDES"}
+DEFAULTED = set(re.findall(r"^([A-Z_]+) \?=", (REPO / "Makefile").read_text(), re.MULTILINE))
 
 
 def make(*arguments: str, check: bool = True) -> subprocess.CompletedProcess[str]:
-    env = {name: value for name, value in os.environ.items() if name not in OUTER_MAKE}
+    env = {k: v for k, v in os.environ.items() if k not in OUTER_MAKE and k not in DEFAULTED}
     return subprocess.run(
         ["make", "--no-print-directory", *arguments],
         cwd=REPO,
