@@ -5,13 +5,12 @@ input accepted and schema-invalid input refused."""
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from tests.helpers.fuzz import schemathesis_run
 from tests.helpers.servers import MOTO_CREDENTIALS, moto_client, moto_s3, served_api
 
 # Enough to cover every route with strange text (control characters, surrogates, long strings)
@@ -32,34 +31,12 @@ def api() -> Iterator[str]:
             yield url
 
 
-def schemathesis_run(api: str, report: Path) -> subprocess.CompletedProcess[str]:
-    schemathesis = Path(sys.executable).parent / "schemathesis"
-    return subprocess.run(
-        [
-            str(schemathesis),
-            "run",
-            f"{api}/openapi.json",
-            "--checks",
-            "all",
-            "--max-examples",
-            str(MAX_EXAMPLES),
-            "--seed",
-            str(SEED),
-            "--report",
-            "junit",
-            "--report-junit-path",
-            str(report),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-
-
 def test_every_check_passes_on_every_route(api: str, tmp_path: Path) -> None:
-    result = schemathesis_run(api, tmp_path / "junit.xml")
+    report = tmp_path / "junit.xml"
+    result = schemathesis_run(
+        api, MAX_EXAMPLES, SEED, "--report", "junit", "--report-junit-path", str(report)
+    )
     assert result.returncode == 0, result.stdout[-4000:]
     assert "No issues found" in result.stdout
-    report = (tmp_path / "junit.xml").read_text()
     for route in ("POST /genre", "POST /genres", "POST /feedback", "GET /health"):
-        assert route in report, f"{route} was not fuzzed"
+        assert route in report.read_text(), f"{route} was not fuzzed"
