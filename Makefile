@@ -53,7 +53,7 @@ DATA_OPTION = $(if $(DATA),--data $(call quote,$(DATA)))
 OTHELLO_TITLE := Othello
 OTHELLO_DESCRIPTION := The evil Iago pretends to be friend of Othello in order to manipulate him to serve his own end in the film version of this Shakespeare classic.
 
-.PHONY: help run serve test e2e browser lint format train evaluate package publish pull lg-model variants \
+.PHONY: help run serve test unit e2e browser lint format train evaluate package publish pull lg-model variants \
 	lock deploy-tools layers layers-offline build local bootstrap deploy rollback bench soak clean
 
 help: ## List the targets
@@ -122,8 +122,11 @@ run: $(VENV)/.installed-cli ## Set up and classify the Othello example with the 
 serve: $(VENV)/.installed-serve ## Run the API locally with uvicorn on 127.0.0.1:8000 (or PORT)
 	$(BIN)/uvicorn genre_api.handler:app --host 127.0.0.1 --port $${PORT:-8000}
 
-test: $(VENV)/.installed-dev $(BIN)/sam browser ## Run the tests (unit and functional; not the Docker e2e)
-	$(BIN)/pytest
+test: $(VENV)/.installed-dev $(BIN)/sam browser ## Run the tests (unit and functional; not the Docker e2e), on every core
+	$(BIN)/pytest -n auto --dist loadscope
+
+unit: $(VENV)/.installed-dev ## Run the unit tests alone (fast: no browser, no servers, no training)
+	$(BIN)/pytest tests/unit -n auto --dist loadscope
 
 e2e: $(VENV)/.installed-dev $(BIN)/sam browser ## End-to-end: Docker, sam build, sam local start-api (needs docker.io, debootstrap, root)
 	$(BIN)/pytest -m e2e
