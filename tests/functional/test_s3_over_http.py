@@ -11,7 +11,7 @@ import boto3
 import pytest
 
 from genre_model.locations import default_model_dir
-from tests.helpers.data import REPO
+from tests.helpers.make import make
 from tests.helpers.servers import moto_s3
 
 BUCKET = "team-models"
@@ -144,15 +144,9 @@ def fake_venv(tmp_path: Path) -> Path:
     return venv
 
 
-def make(venv: Path, target: str, **values: str) -> subprocess.CompletedProcess[str]:
+def make_with(venv: Path, target: str, **values: str) -> subprocess.CompletedProcess[str]:
     settings = [f"{name}={value}" for name, value in values.items()]
-    return subprocess.run(
-        ["make", "-s", "--no-print-directory", target, f"VENV={venv}", *settings],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    return make("-s", target, f"VENV={venv}", *settings, check=False, timeout=60)
 
 
 def test_make_publish_and_pull_hand_values_over_without_running_them(
@@ -163,12 +157,12 @@ def test_make_publish_and_pull_hand_values_over_without_running_them(
     bucket = f"b'; touch {marker}; '"
     prefix = f"p`touch {marker}` && touch {marker} | touch {marker}"
     artifact = f"my models/a'\"; touch {marker}"
-    pulled = make(fake_venv, "pull", VERSION=version, BUCKET=bucket, PREFIX=prefix)
+    pulled = make_with(fake_venv, "pull", VERSION=version, BUCKET=bucket, PREFIX=prefix)
     assert pulled.returncode == 0, pulled.stderr
     assert json.loads(pulled.stdout) == [
         "pull", "--bucket", bucket, "--prefix", prefix, "--version", version
     ]  # fmt: skip
-    published = make(fake_venv, "publish", ARTIFACT=artifact, BUCKET=bucket, PREFIX=prefix)
+    published = make_with(fake_venv, "publish", ARTIFACT=artifact, BUCKET=bucket, PREFIX=prefix)
     assert published.returncode == 0, published.stderr
     assert json.loads(published.stdout) == [
         "publish",
@@ -187,7 +181,7 @@ def test_make_stops_at_a_value_that_would_become_a_second_command(
 ) -> None:
     """make runs each line of an expanded recipe as a command of its own."""
     marker = tmp_path / "ran"
-    result = make(fake_venv, target, VERSION=f"x\ntouch {marker}", BUCKET=f"b\ttouch {marker}")
+    result = make_with(fake_venv, target, VERSION=f"x\ntouch {marker}", BUCKET=f"b\ttouch {marker}")
     assert result.returncode == 2
     assert "must be one line without tabs" in result.stderr
     assert result.stdout == ""

@@ -14,7 +14,9 @@ OUTER_MAKE = {"MAKEFLAGS", "MFLAGS", "MAKELEVEL", "MAKEOVERRIDES"}
 DEFAULTED = set(re.findall(r"^([A-Z_]+) \?=", (REPO / "Makefile").read_text(), re.MULTILINE))
 
 
-def make(*arguments: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+def make(
+    *arguments: str, check: bool = True, timeout: float = 120
+) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if k not in OUTER_MAKE and k not in DEFAULTED}
     return subprocess.run(
         ["make", "--no-print-directory", *arguments],
@@ -23,6 +25,7 @@ def make(*arguments: str, check: bool = True) -> subprocess.CompletedProcess[str
         capture_output=True,
         text=True,
         check=check,
+        timeout=timeout,
     )
 
 
