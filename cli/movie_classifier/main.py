@@ -11,7 +11,7 @@ from pathlib import Path
 
 import click
 
-from genre_model.explanation_limits import DEFAULT_TOP, MAX_TOP
+from genre_model.constants import DEFAULT_TOP, MAX_TOP
 from genre_model.locations import MODEL_DIR_ENV
 from movie_classifier import catalogue, feedback
 from movie_classifier.batch import Row, check_output, classify_rows, read_rows, write_results

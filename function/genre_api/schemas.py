@@ -16,7 +16,7 @@ from typing import Annotated, Any
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
 from genre_api.settings import Settings
-from genre_model.explanation_limits import DEFAULT_TOP, MAX_TOP
+from genre_model.constants import DEFAULT_TOP, MAX_TOP
 
 # The schema's pattern is an ECMA-262 regex (JSON Schema's dialect); its \s is this set, which
 # differs from Python's str.isspace (for example "\x1d"). Validation uses the same set.

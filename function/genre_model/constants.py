@@ -33,3 +33,8 @@ DEFAULT_NAMESPACE = "MovieGenre"
 # Lambda's limit on an invocation's request and on its response payload: the function never
 # sees a bigger event, and an answer over it fails the invocation (a 5xx).
 LAMBDA_PAYLOAD_BYTES = 6 * 1024 * 1024
+
+# How many words per genre an explanation gives: the API's limits, which the CLI's HTTP mode (no
+# spaCy) offers too.
+DEFAULT_TOP = 8
+MAX_TOP = 20

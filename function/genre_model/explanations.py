@@ -21,8 +21,7 @@ from typing import TYPE_CHECKING
 from spacy.tokens import Doc
 
 # Re-exported (the API reads the limits here); defined apart so that the CLI needs no spaCy.
-from genre_model.explanation_limits import DEFAULT_TOP as DEFAULT_TOP
-from genre_model.explanation_limits import MAX_TOP as MAX_TOP
+from genre_model.constants import DEFAULT_TOP, MAX_TOP
 from genre_model.text import compose_text
 
 if TYPE_CHECKING:

@@ -11,7 +11,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from genre_model.explanation_limits import MAX_TOP
+from genre_model.constants import MAX_TOP
 from tests.helpers.data import MAIN_DATA
 from tests.helpers.servers import served_api
 

@@ -9,8 +9,7 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 from genre_api.refusals import BODY_REFUSALS
 from genre_api.schemas import Explained, ExplainText, RequestBodies, WordWeight
 from genre_api.scorer import Scorer
-from genre_model.constants import MODEL_VERSION_HEADER
-from genre_model.explanation_limits import DEFAULT_TOP, MAX_TOP
+from genre_model.constants import DEFAULT_TOP, MAX_TOP, MODEL_VERSION_HEADER
 
 
 def explanations_router(scorer: Scorer, bodies: RequestBodies) -> APIRouter:

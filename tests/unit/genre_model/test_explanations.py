@@ -3,7 +3,8 @@
 import pytest
 
 from genre_model import GenreClassifier, compose_text
-from genre_model.explanations import MAX_TOP, explain, variants_without
+from genre_model.constants import MAX_TOP
+from genre_model.explanations import explain, variants_without
 
 TITLE = "Othello"
 DESCRIPTION = (

@@ -12,7 +12,8 @@ from spacy.language import Language
 from spacy.tokens import Doc
 
 from genre_model import GenreClassifier
-from genre_model.explanations import MAX_TOP, explain
+from genre_model.constants import MAX_TOP
+from genre_model.explanations import explain
 from genre_model.manifest import Manifest
 from genre_model.onnx_textcat import FACTORY
 from tests.helpers.onnx_model import WORDS, build, mean_token_id_scores

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from genre_model.explanation_limits import DEFAULT_TOP, MAX_TOP
+from genre_model.constants import DEFAULT_TOP, MAX_TOP
 from movie_classifier.errors import ModelMissing, UsageProblem, exit_codes
 from movie_classifier.main import main
 from tests.helpers.data import REPO
