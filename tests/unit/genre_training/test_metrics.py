@@ -107,3 +107,24 @@ def test_tuned_micro_f1_applies_the_dev_thresholds_to_every_split() -> None:
     assert tune_thresholds(dev_truth, dev_scores, LABELS) == {"Comedy": 0.11, "Drama": 0.11}
     # test: one of two genres found, no false one: 2 x 1 / (1 + 2)
     assert figures == {"dev_micro_f1_tuned": 1.0, "test_micro_f1_tuned": pytest.approx(2 / 3)}
+
+
+def test_a_score_exactly_on_its_threshold_is_predicted_as_tuning_counted_it() -> None:
+    """Tuning counts a score equal to a candidate threshold as predicted (>=); applying the
+    threshold must too, or the tuned F1 reported is not the one the thresholds give."""
+    assert apply_thresholds(
+        np.array([[0.3, 0.29]]), LABELS, {"Comedy": 0.3, "Drama": 0.3}
+    ).tolist() == [[True, False]]
+    # Scores on the grid itself: every tuned threshold is one of them.
+    rng = np.random.default_rng(1)
+    truth = rng.random((200, 2)) < 0.4
+    scores = np.where(
+        truth, rng.choice(THRESHOLD_GRID, (200, 2)), rng.choice(THRESHOLD_GRID, (200, 2)) / 2
+    )
+    thresholds = tune_thresholds(truth, scores, LABELS)
+    best = [
+        max(f1_score(truth[:, c], scores[:, c] >= cut, zero_division=0) for cut in THRESHOLD_GRID)
+        for c in range(2)
+    ]
+    applied = apply_thresholds(scores, LABELS, thresholds)
+    assert [f1_score(truth[:, c], applied[:, c], zero_division=0) for c in range(2)] == best
