@@ -25,10 +25,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from genre_api.schemas import MAX_WORD_CHARS, has_long_word
 from genre_api.settings import Settings
 from genre_model import GenreClassifier, Prediction
-from genre_model.movie_fields import TITLE_FIELD, description_field, named_fields
+from genre_model.movie_fields import TITLE_FIELD, description_field, named_fields, text_problem
 
 ROUTE = "catalogue"  # the route dimension of a batch's metrics, and its log line's route
 ITEMS = "Items"
@@ -134,13 +133,8 @@ def _text(
     if not isinstance(value, str):
         return "", f"{what} is not text"
     text = value.strip()
-    if not text:
-        return "", f"empty {what}"
-    if len(text) > max_chars:
-        return "", f"{what} over {max_chars} characters"
-    if has_long_word(text):  # the API's rule: a batch of them would outlast its timeout
-        return "", f"{what} has a word over {MAX_WORD_CHARS} characters"
-    return text, None
+    problem = text_problem(text, what, max_chars)  # the API's rules, in the CLI's words
+    return ("", problem) if problem else (text, None)
 
 
 def _index_of(item: object) -> int | None:

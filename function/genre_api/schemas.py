@@ -8,7 +8,6 @@ that validation applies, so that a client that follows the schema is never refus
 
 # No `from __future__ import annotations`: FastAPI resolves the dependencies' annotations, which
 # name classes local to request_bodies.
-import re
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Annotated, Any
@@ -17,33 +16,16 @@ from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Fie
 
 from genre_api.settings import Settings
 from genre_model.constants import DEFAULT_TOP, MAX_TOP
+from genre_model.movie_fields import MAX_WORD_CHARS, has_long_word, is_blank
 
-# The schema's pattern is an ECMA-262 regex (JSON Schema's dialect); its \s is this set, which
-# differs from Python's str.isspace (for example "\x1d"). Validation uses the same set.
-ECMA_WHITESPACE = (
-    "\t\n\v\f\r \u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009"
-    "\u200a\u2028\u2029\u202f\u205f\u3000\ufeff"
-)
-# The longest word a text may have: a run of characters without whitespace. spaCy's tokenizer
-# peels a word's prefixes and suffixes one character at a time, in a time that grows with the
-# square of its length, so a batch of long runs of "(" would outlast the function's timeout.
-# The words of the training data's titles and overviews are far shorter than this limit.
-MAX_WORD_CHARS = 100
-_LONG_WORD = re.compile(f"[^{re.escape(ECMA_WHITESPACE)}]{{{MAX_WORD_CHARS + 1}}}")
 # Fields a request object may carry beyond its own before it is refused whole: each unknown
 # field is an error of its own, and thousands of them cost seconds to list.
 MAX_UNKNOWN_FIELDS = 16
 
 
-def has_long_word(value: str) -> bool:
-    """Whether value has a word over MAX_WORD_CHARS characters: spaCy's tokenizer takes time
-    quadratic in a word's length."""
-    return _LONG_WORD.search(value) is not None
-
-
 def readable(value: str) -> str:
     """value, unless it is blank or has a word over MAX_WORD_CHARS characters."""
-    if not value.strip(ECMA_WHITESPACE):
+    if is_blank(value):
         raise ValueError("must contain a non-whitespace character")
     if has_long_word(value):
         raise ValueError(f"must have no word over {MAX_WORD_CHARS} characters (a space apart)")

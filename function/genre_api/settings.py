@@ -21,6 +21,7 @@ from genre_model.constants import (
 )
 from genre_model.corrections import DEFAULT_FEEDBACK_PREFIX
 from genre_model.locations import default_model_dir
+from genre_model.movie_fields import MAX_BATCH, MAX_DESCRIPTION_CHARS, MAX_TITLE_CHARS
 from genre_model.s3_names import is_bucket_name
 
 # A key prefix of S3's safe characters, in segments: no leading or trailing slash, no empty,
@@ -90,9 +91,11 @@ class Settings(BaseSettings):
     check_golden: bool = Field(
         True, description="Score the artifact's golden set at start; a difference fails the init."
     )
-    max_batch: int = Field(256, ge=1, le=10_000, description="Most movies in one POST /genres.")
-    max_title_chars: int = Field(300, ge=1, le=10_000)
-    max_description_chars: int = Field(5000, ge=1, le=100_000)
+    max_batch: int = Field(
+        MAX_BATCH, ge=1, le=10_000, description="Most movies in one POST /genres."
+    )
+    max_title_chars: int = Field(MAX_TITLE_CHARS, ge=1, le=10_000)
+    max_description_chars: int = Field(MAX_DESCRIPTION_CHARS, ge=1, le=100_000)
     log_text: bool = Field(
         False, description="Log titles and descriptions (debugging only: they are user data)."
     )
