@@ -7,11 +7,13 @@
 2. stack movie-genre-account (deploy/account.yaml): the model registry, and GitHub's OIDC
    provider unless the account has one;
 3. stack movie-genre-access-ENV (deploy/environment-access.yaml): ENV's deploy role, trusted by
-   the GitHub environment ENV of OWNER/NAME alone, its CloudFormation role and the permissions
-   boundary, named after SAM's own names for ENV (deploy/sam-names.json), and ENV's feedback
-   and catalogue buckets, which `make deploy` passes to ENV's stack.
+   the GitHub environment ENV of OWNER/NAME (or OWNER@ORGID/NAME@REPOID, GitHub's immutable
+   subject claim) alone, its CloudFormation role and the permissions boundary, named after SAM's
+   own names for ENV (deploy/sam-names.json), and ENV's feedback and catalogue buckets, which
+   `make deploy` passes to ENV's stack.
 
-Running it again updates the stacks. It prints the GitHub variables to set.
+The repository is checked before anything is created. Running it again updates the stacks. It
+prints the GitHub variables to set.
 """
 
 from __future__ import annotations
@@ -37,7 +39,16 @@ DEPLOY = Path(__file__).resolve().parent
 SAM_NAMES = DEPLOY / "sam-names.json"
 ACCOUNT_STACK = "movie-genre-account"
 GITHUB_OIDC = "token.actions.githubusercontent.com"
-REPOSITORY = re.compile(r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")
+# The repository as GitHub's OIDC token names it in its subject claim: OWNER/NAME (the legacy
+# claim), or OWNER@ORGID/NAME@REPOID, the immutable claim that repositories created on or after
+# 15 July 2026 send (configure-aws-credentials' README, "Immutable subject claims").
+REPOSITORY = re.compile(
+    r"^([A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+|[A-Za-z0-9_.-]+@[0-9]+/[A-Za-z0-9_.-]+@[0-9]+)$"
+)
+IMMUTABLE_FORM = (
+    "OWNER@ORGID/NAME@REPOID, for a repository created on or after 15 July 2026 (read the ids "
+    "with: gh api repos/OWNER/NAME --jq '.owner.id, .id')"
+)
 
 
 def sam_names(env: Environment) -> dict[str, Any]:
@@ -58,8 +69,7 @@ def access_parameters(
     model_registry: str,
 ) -> dict[str, str]:
     """deploy/environment-access.yaml's parameters for env."""
-    if not REPOSITORY.fullmatch(repository):
-        raise ConfigError(f"GITHUB_REPOSITORY {repository!r} is not owner/name")
+    checked_repository(repository)
     names = sam_names(env)
     (image_repository,) = names["image_repositories"].values()
     return {
@@ -74,6 +84,16 @@ def access_parameters(
         "GitHubOidcProviderArn": oidc_provider,
         "ModelRegistryBucket": model_registry if env.pulls_models else "",
     }
+
+
+def checked_repository(repository: str) -> str:
+    """The repository as its deploy workflow's OIDC subject claim names it, or a ConfigError."""
+    if not REPOSITORY.fullmatch(repository):
+        raise ConfigError(
+            f"GITHUB_REPOSITORY {repository!r} is not OWNER/NAME (a repository created before "
+            f"15 July 2026) nor {IMMUTABLE_FORM}"
+        )
+    return repository
 
 
 def sam_deploy(sam: str, template: str, stack: str, region: str, params: dict[str, str]) -> None:
@@ -108,6 +128,7 @@ def bootstrap(name: str, sam: str, repository: str) -> None:
     import boto3
 
     env = environment(name)
+    checked_repository(repository)  # before anything is created
     session = boto3.Session(region_name=env.region)
     cloudformation = session.client("cloudformation")
     sam_python = str(Path(sam).resolve().parent / "python")
@@ -132,13 +153,20 @@ def bootstrap(name: str, sam: str, repository: str) -> None:
     if env.pulls_models:
         print(f"  MODEL_BUCKET={account['ModelRegistryBucket']}")
     print(f"Publish models with: make publish BUCKET={account['ModelRegistryBucket']}")
+    if "@" not in repository:
+        print(
+            f"The deploy role trusts {repository}'s legacy subject claim. If the deploy cannot "
+            f"assume it, run make bootstrap again with GITHUB_REPOSITORY={IMMUTABLE_FORM}."
+        )
 
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("env")
     parser.add_argument("--sam", required=True)
-    parser.add_argument("--repository", required=True, help="GitHub owner/name")
+    parser.add_argument(
+        "--repository", required=True, help="GitHub OWNER/NAME or OWNER@ORGID/NAME@REPOID"
+    )
     args = parser.parse_args(argv)
     try:
         bootstrap(args.env, args.sam, args.repository)
