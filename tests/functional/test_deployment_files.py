@@ -411,3 +411,13 @@ def test_prod_promotes_what_dev_deployed_and_tested_without_rebuilding(
     assert step_index(prod, "release.py restore") < credentials
     assert credentials < step_index(prod, "make deploy ENV=prod")
     assert step_index(prod, "deploy/smoke-test.sh prod") < step_index(prod, "release.py check")
+
+
+def test_prod_runs_only_for_the_tags_its_environment_admits(
+    deploy_workflow: dict[str, Any],
+) -> None:
+    """The prod environment admits only tags v* (docs/deploy.md): a run started by hand from a
+    branch deploys dev and stops there, green, instead of failing at prod's gate."""
+    condition = deploy_workflow["jobs"]["prod"]["if"]
+    assert condition == "startsWith(github.ref, 'refs/tags/v')"
+    assert "if" not in deploy_workflow["jobs"]["dev"]
