@@ -1,6 +1,9 @@
 """A rehearsal of the first deploy, for every environment of samconfig.toml, against moto server
 (a local stand-in for AWS): `make bootstrap`'s access stack, then `make deploy`'s `sam deploy`,
-recorded call by call and each call checked against the environment's deploy policy.
+recorded call by call and each call checked against the environment's deploy policy. The calls
+recorded are kept in tests/fixtures/sam_deploy_calls.json (RECORD_SAM_DEPLOY_CALLS=1 writes them),
+which the deploy policy tests (test_deploy_access.py) read: a change in what `sam deploy` asks
+fails here until they are recorded again.
 
 How far it gets, and where moto stops it:
 - SAM's managed stack: `sam deploy --resolve-s3` makes it with a change set, which moto leaves
@@ -42,6 +45,8 @@ from tests.helpers.deploy_access import (
     ACCOUNT,
     GITHUB_REPOSITORY,
     OIDC_PROVIDER,
+    RECORDED_CALLS,
+    artifact_placeholders,
     render_access,
     sam_python,
 )
@@ -205,6 +210,14 @@ def test_the_first_deploy_of_an_environment_goes_as_far_as_aws_allows_here(
     assert result.returncode != 0 and "execute_change_set" in output
 
     calls = recorded_calls(aws["recording"])
+    # The calls the deploy policy tests (test_deploy_access.py) check are these very ones.
+    made_here = [list(call) for call in artifact_placeholders(calls, managed_bucket)]
+    if os.environ.get("RECORD_SAM_DEPLOY_CALLS") == "1":
+        kept = json.loads(RECORDED_CALLS.read_text()) if RECORDED_CALLS.exists() else {}
+        RECORDED_CALLS.write_text(json.dumps({**kept, name: made_here}, indent=1) + "\n")
+    assert made_here == json.loads(RECORDED_CALLS.read_text())[name], (
+        f"sam deploy's calls changed: RECORD_SAM_DEPLOY_CALLS=1 writes them to {RECORDED_CALLS}"
+    )
     stack = f"arn:aws:cloudformation:{env.region}:{ACCOUNT}:stack/{env.stack}/recorded"
     names = json.loads((REPO / "deploy/sam-names.json").read_text())[name]
     companion = f"arn:aws:cloudformation:{env.region}:{ACCOUNT}:stack/{names['companion_stack']}"

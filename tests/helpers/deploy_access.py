@@ -5,6 +5,7 @@ names: the calls its deploy policy must allow."""
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 from dataclasses import dataclass
 from typing import Any
@@ -24,6 +25,10 @@ GITHUB_REPOSITORY = "octo-org/movie-genre"
 TRANSFORM = "arn:aws:cloudformation:{region}:aws:transform/Serverless-2016-10-31"
 
 Call = tuple[str, str, dict[str, str]]  # (action, resource ARN, request context)
+# The calls `sam deploy` made in the deploy rehearsal, per environment (artifact_placeholders).
+RECORDED_CALLS = REPO / "tests" / "fixtures" / "sam_deploy_calls.json"
+# SAM names an uploaded artifact by its content's MD5 (.template for a template).
+ARTIFACT_HASH = re.compile(r"(?<=/)[0-9a-f]{32}(?=(\.template)?$)")
 
 
 def sam_python(*args: str, env: dict[str, str] | None = None) -> str:
@@ -97,38 +102,55 @@ def render_access(name: str, artifacts_bucket: str = ARTIFACTS_BUCKET) -> Access
     return Access(env, parameters, resources, role, boundary)
 
 
+def artifact_placeholders(calls: list[Call], artifacts_bucket: str) -> list[Call]:
+    """Calls with SAM's bucket and its artifacts' content hashes as placeholders (they change
+    with every account and every template): each call once, in a stable order."""
+    named = {
+        (action, ARTIFACT_HASH.sub("{hash}", resource.replace(artifacts_bucket, "{bucket}")),
+         json.dumps(context, sort_keys=True))
+        for action, resource, context in calls
+    }  # fmt: skip
+    return [(a, r, json.loads(c)) for a, r, c in sorted(named)]
+
+
+def recorded_sam_deploy_calls(env_name: str) -> list[Call]:
+    """What the deploy rehearsal recorded `sam deploy` asking of AWS (moto server) for the
+    environment, as tests/functional/test_deploy_rehearsal.py keeps it in RECORDED_CALLS."""
+    recorded: dict[str, list[list[Any]]] = json.loads(RECORDED_CALLS.read_text())
+    return [(action, resource, context) for action, resource, context in recorded[env_name]]
+
+
 def sam_deploy_calls(access: Access) -> list[Call]:
-    """What `sam deploy --config-env <env>` asks of AWS with the deploy role's credentials
-    (samcli: manage_stack, sync_ecr_stack, the packager, the deployer, the docker push), on
-    the names SAM derives; the companion stack's repository is made with the caller's rights,
-    so its handler's actions (from the registry schema cfn-lint ships) are the caller's too."""
+    """What `sam deploy --config-env <env>` asks of AWS with the deploy role's credentials: the
+    calls the rehearsal recorded against moto server, on this access's names, and the calls a
+    rehearsal cannot make (samcli: sync_ecr_stack, the packager, the deployer, the docker push).
+    The companion stack's repository is made with the caller's rights, so its handler's actions
+    (from the registry schema cfn-lint ships) are the caller's too."""
     env, p = access.env, access.parameters
+    recorded = [
+        (action, resource.format(bucket=ARTIFACTS_BUCKET, hash="5cf9bba8c4254351"), context)
+        for action, resource, context in recorded_sam_deploy_calls(env.name)
+    ]
     stack = access.arn("cloudformation", f"stack/{env.stack}/0f1e2d3c")
     companion = access.arn("cloudformation", f"stack/{p['CompanionStackName']}/0f1e2d3c")
-    managed = access.arn("cloudformation", f"stack/{p['ManagedStackName']}/0f1e2d3c")
     repository = access.arn("ecr", f"repository/{p['ImageRepository']}")
-    artifact = f"arn:aws:s3:::{ARTIFACTS_BUCKET}/{env.artifacts_prefix}/5cf9bba8c4254351.template"
-    calls: list[Call] = [
-        ("cloudformation:DescribeStacks", managed, {}),
-        *[(f"cloudformation:{a}", companion, {}) for a in (
-            "DescribeStacks", "CreateStack", "UpdateStack", "ListStackResources")],
-        ("cloudformation:CreateChangeSet", TRANSFORM.format(region=env.region), {}),
+    template = f"{env.artifacts_prefix}/5cf9bba8c4254351.template"
+    not_rehearsed: list[Call] = [
+        # A later deploy: the companion stack and the environment's stack exist.
+        *[(f"cloudformation:{a}", companion, {}) for a in ("UpdateStack", "ListStackResources")],
+        *[(f"cloudformation:{a}", stack, {}) for a in ("GetTemplateSummary", "DeleteChangeSet")],
+        # CloudFormation's handler making the companion stack's repository (moto checks none).
         *[(action, repository, {}) for action in repository_handler_actions()],
-        ("s3:GetObject", artifact, {}),
-        ("s3:PutObject", artifact, {}),
-        ("s3:ListBucket", f"arn:aws:s3:::{ARTIFACTS_BUCKET}",
-         {"s3:prefix": f"{env.artifacts_prefix}/5cf9bba8c4254351.template"}),
+        # SAM asks whether an artifact is there already: S3 answers 403, not 404, for a missing
+        # key without ListBucket (moto answers 404).
+        ("s3:ListBucket", f"arn:aws:s3:::{ARTIFACTS_BUCKET}", {"s3:prefix": template}),
+        # The image push: no registry here.
         ("ecr:GetAuthorizationToken", "*", {}),
         *[(f"ecr:{a}", repository, {}) for a in (
             "BatchCheckLayerAvailability", "InitiateLayerUpload", "UploadLayerPart",
             "CompleteLayerUpload", "PutImage", "BatchGetImage")],
-        *[(f"cloudformation:{a}", stack, {}) for a in (
-            "DescribeStacks", "GetTemplateSummary", "CreateChangeSet", "DescribeChangeSet",
-            "ExecuteChangeSet", "DescribeStackEvents", "DeleteChangeSet")],
-        ("iam:PassRole", access.cloudformation_role,
-         {"iam:PassedToService": "cloudformation.amazonaws.com"}),
     ]  # fmt: skip
-    return calls
+    return recorded + not_rehearsed
 
 
 HANDLER_PERMISSIONS = """
