@@ -7,12 +7,20 @@ Each correction is one S3 object, partitioned by the UTC date it was received:
 
 One object per correction: a write never touches another's (no read-modify-write, no lost
 update), it is created with If-None-Match: * and never replaced, and a reader lists a date range
-without an index. The record carries everything training needs; nothing else is stored.
+without an index. The id is content-addressed (correction_id): the same correction of the same
+movie from the same client is the same object, stored once a day however often it is posted.
+The record carries everything training needs; nothing else is stored.
+
+A reader takes nothing on trust: Correction.decode refuses, with its reason, anything that is
+not a correction (too large, not UTF-8, not JSON, nested or numbered past what a correction
+holds, a lone surrogate, a wrong type, a time out of range) and never raises anything else.
 """
 
 from __future__ import annotations
 
 import ast
+import hashlib
+import hmac
 import json
 import math
 import re
@@ -20,7 +28,8 @@ import unicodedata
 import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from functools import cached_property
 from typing import Any
 
 # The settings the API reads (function/genre_api/settings.py) and the template sets.
@@ -37,11 +46,32 @@ CONTENT_TYPE = "application/json"
 MAX_RECORD_BYTES = 1024 * 1024
 # The partition of a key: date=YYYY-MM-DD, the UTC day the correction was received.
 PARTITION = "date="
-_ID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}", re.ASCII)
+# A UUID in lower case: version 5 (content-addressed, correction_id) or 4 (random: records
+# stored before ids were content-addressed).
+_ID = re.compile(
+    r"[0-9a-f]{8}-[0-9a-f]{4}-[45][0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}", re.ASCII
+)
+# The namespace of correction ids (uuid5): a fixed random UUID, so that ids are this project's.
+ID_NAMESPACE = uuid.UUID("4f1b9a52-2f6e-4d63-9a0e-3c1d2b7e5a10")
 _REQUIRED_TEXT = ("title", "description", "served_by")
-_OPTIONAL_TEXT = ("model_version", "request_id")
+_OPTIONAL_TEXT = ("model_version", "request_id", "client")
 # Genre names, model versions and request ids are short; anything longer is not one of them.
 MAX_NAME_CHARS = 200
+# Who sent a correction (client_of_principal, client_of_address): an IAM ARN is at most 2048.
+MAX_CLIENT_CHARS = 2048
+# A correction is an object of texts, a list of names and an object of scores: deeper JSON, or
+# a longer number, is not one, and is refused before Python's parser could recurse or convert.
+MAX_JSON_DEPTH = 2
+MAX_NUMBER_CHARS = 40
+# A received_at outside these is not a time the API wrote: the API began in 2026, and a time in
+# the future would win "the latest correction of a movie" over every real one.
+EARLIEST_RECEIVED = datetime(2026, 1, 1, tzinfo=UTC)
+FUTURE_TOLERANCE = timedelta(days=1)
+# How a client is recorded: its IAM principal, or a keyed hash of its address (never in clear).
+IAM_CLIENT = "iam:"
+ADDRESS_CLIENT = "ip-hmac:"
+_JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*"', re.DOTALL)
+_LONG_NUMBER = re.compile(rf"[0-9+\-.eE]{{{MAX_NUMBER_CHARS + 1},}}")
 
 
 class CorrectionError(ValueError):
@@ -66,8 +96,10 @@ class Correction:
     request_id: str | None = None
     model_version: str | None = None
     scores: Mapping[str, float] | None = field(default=None, hash=False)
+    # Who sent it (IAM_CLIENT or ADDRESS_CLIENT); None in records stored before it was kept.
+    client: str | None = None
 
-    @property
+    @cached_property  # read often when training selects corrections; the record never changes
     def movie_key(self) -> str:
         return movie_key(self.title, self.description)
 
@@ -89,6 +121,7 @@ class Correction:
             "genres": list(self.genres),
             "model_version": self.model_version,
             "scores": dict(self.scores) if self.scores is not None else None,
+            "client": self.client,
         }
 
     def encode(self) -> bytes:
@@ -100,14 +133,21 @@ class Correction:
         if len(data) > MAX_RECORD_BYTES:
             raise CorrectionError(f"{len(data)} bytes: more than a correction can be")
         try:
-            return cls.from_json(json.loads(data.decode("utf-8")))
-        except (UnicodeDecodeError, json.JSONDecodeError) as error:
-            raise CorrectionError(f"not UTF-8 JSON ({error})") from error
+            text = data.decode("utf-8")
+        except UnicodeDecodeError as error:
+            raise CorrectionError(f"not UTF-8 ({error.reason} at byte {error.start})") from error
+        _check_shape(text)
+        try:
+            record = json.loads(text, parse_constant=_no_constant)
+        except ValueError as error:
+            raise CorrectionError(f"not JSON ({error})") from error
+        return cls.from_json(record)
 
     @classmethod
     def from_json(cls, record: object) -> Correction:
         if not isinstance(record, dict):
             raise CorrectionError(f"not a JSON object but {type(record).__name__}")
+        _check_encodable(record)
         if record.get("schema") != SCHEMA:
             raise CorrectionError(f"schema {_short(record.get('schema'))}, not {SCHEMA!r}")
         identifier = record.get("id")
@@ -118,7 +158,8 @@ class Correction:
                 raise CorrectionError(f"{name} is missing or empty")
         for name in _OPTIONAL_TEXT:
             value = record.get(name)
-            if value is not None and not (_is_text(value) and len(value) <= MAX_NAME_CHARS):
+            limit = MAX_CLIENT_CHARS if name == "client" else MAX_NAME_CHARS
+            if value is not None and not (_is_text(value) and len(value) <= limit):
                 raise CorrectionError(f"{name} {_short(value)} is not a short text")
         return cls(
             id=identifier,
@@ -130,6 +171,7 @@ class Correction:
             request_id=record.get("request_id"),
             model_version=record.get("model_version"),
             scores=_scores(record.get("scores")),
+            client=record.get("client"),
         )
 
 
@@ -139,23 +181,47 @@ def new_correction(
     description: str,
     genres: Iterable[str],
     served_by: str,
+    client: str | None = None,
     request_id: str | None = None,
     model_version: str | None = None,
     scores: Mapping[str, float] | None = None,
     now: datetime | None = None,
 ) -> Correction:
-    """A correction received now, with a new random id."""
+    """A correction received now, with its content-addressed id (correction_id)."""
+    right = tuple(sorted(set(genres)))
     return Correction(
-        id=str(uuid.uuid4()),
+        id=correction_id(client, title, description, right),
         title=title,
         description=description,
-        genres=tuple(sorted(set(genres))),
+        genres=right,
         received_at=(now or datetime.now(UTC)).astimezone(UTC),
         served_by=served_by,
         request_id=request_id,
         model_version=model_version,
         scores=dict(scores) if scores is not None else None,
+        client=client,
     )
+
+
+def correction_id(client: str | None, title: str, description: str, genres: Iterable[str]) -> str:
+    """The id of a correction: a name-based UUID (version 5) of who sent it, the movie (as
+    movie_key sees it) and the right genres. Posting the same correction again makes the same
+    object key on the same day, which the store's If-None-Match keeps from being written twice;
+    what the user saw (model_version, scores) is not part of it."""
+    name = "\n".join([client or "", movie_key(title, description), *sorted(set(genres))])
+    return str(uuid.uuid5(ID_NAMESPACE, name))
+
+
+def client_of_principal(arn: str) -> str:
+    """The client of a signed request: its IAM principal, as API Gateway verified it."""
+    return IAM_CLIENT + arn
+
+
+def client_of_address(address: str, key: bytes) -> str:
+    """The client of an unsigned request: a keyed hash (HMAC-SHA256) of its source address, so
+    that one client's corrections are counted together without its address being stored."""
+    digest = hmac.new(key, address.encode("utf-8", "backslashreplace"), hashlib.sha256)
+    return ADDRESS_CLIENT + digest.hexdigest()[:32]
 
 
 def latest_first(corrections: Iterable[Correction]) -> list[Correction]:
@@ -165,16 +231,21 @@ def latest_first(corrections: Iterable[Correction]) -> list[Correction]:
 
 def normalise(text: str) -> str:
     """text as the matching sees it: Unicode compatibility forms folded (NFKC: full-width
-    letters, ligatures), case folded (German ß = ss), whitespace runs as one space, stripped."""
+    letters, ligatures), case folded (German ß = ss), punctuation and symbols as spaces
+    ("Othello." = "Othello", "rock-and-roll" = "rock and roll"), whitespace runs as one space,
+    stripped."""
+    folded = unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", text).casefold())
     return " ".join(
-        unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", text).casefold()).split()
+        "".join(" " if unicodedata.category(char)[0] in "PS" else char for char in folded).split()
     )
 
 
 def movie_key(title: str, description: str) -> str:
     """The key two records of the same movie share: the normalised title and description.
 
-    A newline separates them: normalise leaves none inside either part.
+    A newline separates them: normalise leaves none inside either part. Records that differ by
+    more than case, width, punctuation and spacing are told apart here; training's
+    near-duplicate check (genre_training.near_duplicates) looks further.
     """
     return f"{normalise(title)}\n{normalise(description)}"
 
@@ -230,7 +301,44 @@ def _utc(value: object) -> datetime:
         moment = None
     if moment is None or moment.utcoffset() is None:
         raise CorrectionError(f"received_at {_short(value)} is not an ISO 8601 time with a zone")
-    return moment.astimezone(UTC)
+    try:
+        moment = moment.astimezone(UTC)
+    except OverflowError as error:  # year 1 or 9999 with an offset: outside datetime's range
+        raise CorrectionError(f"received_at {_short(value)} is out of range") from error
+    if not EARLIEST_RECEIVED <= moment <= datetime.now(UTC) + FUTURE_TOLERANCE:
+        raise CorrectionError(f"received_at {_short(value)} is out of range")
+    return moment
+
+
+def _check_shape(text: str) -> None:
+    """Refuse JSON nested deeper, or with a longer number, than a correction has, before
+    json.loads recurses into it (RecursionError) or converts it (a ValueError over 4300
+    digits, and seconds of work just under). Strings are left out first: their content is
+    free, and what remains of a correction is a few dozen characters."""
+    skeleton = _JSON_STRING.sub('""', text)
+    if _LONG_NUMBER.search(skeleton):
+        raise CorrectionError(f"a number longer than {MAX_NUMBER_CHARS} characters")
+    depth = 0
+    for char in skeleton:
+        if char in "[{":
+            depth += 1
+            if depth > MAX_JSON_DEPTH:
+                raise CorrectionError(f"JSON nested deeper than {MAX_JSON_DEPTH} levels")
+        elif char in "]}":
+            depth -= 1
+
+
+def _no_constant(name: str) -> float:
+    raise CorrectionError(f"{name} is not a JSON number")
+
+
+def _check_encodable(record: dict[str, Any]) -> None:
+    """A lone surrogate ("\\ud800") is valid JSON but no UTF-8: refuse it on reading, since
+    writing it out (the splits, the review export) would fail."""
+    try:
+        json.dumps(record, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError as error:
+        raise CorrectionError("a lone surrogate: text that is not Unicode") from error
 
 
 def _scores(value: object) -> dict[str, float] | None:

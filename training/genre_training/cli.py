@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import IO, Any, TypeVar
+from typing import Any, TypeVar
 
 import click
 
@@ -12,6 +13,7 @@ from genre_model.manifest import ARCHIVE_NAME
 from genre_model.text import DEFAULT_TEXT_FIELDS, TEXT_FIELDS
 from genre_training.corpus import DEFAULT_DATA, DEFAULT_MIN_GENRE_COUNT, default_data_warning
 from genre_training.errors import StepError
+from genre_training.feedback import DEFAULT_MAX_PER_CLIENT, OVER_CAP, SUPERSEDED
 from genre_training.location import DEFAULT_PREFIX, S3Location
 from genre_training.results import headline
 
@@ -79,8 +81,24 @@ corpus_option = directory_option("corpus", "build/corpus", "Output of `prepare`.
     "--feedback",
     default=None,
     metavar="SOURCE",
-    help="Users' corrections to apply: s3://bucket/prefix (boto3's credentials; AWS_ENDPOINT_URL "
-    "for an S3-compatible server) or a folder of them (docs/feedback.md).",
+    help="Users' corrections to apply to train: s3://bucket/prefix (boto3's credentials; "
+    "AWS_ENDPOINT_URL for an S3-compatible server) or a folder of them (docs/feedback.md).",
+)
+@click.option(
+    "--feedback-reviewed",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    metavar="FILE",
+    help="A reviewer's answers (Prodigy JSONL of `feedback export`'s tasks): accepted ones are "
+    "applied with the reviewer's genres, and decide their movies over --feedback.",
+)
+@click.option(
+    "--max-corrections-per-client",
+    "max_per_client",
+    type=click.IntRange(min=1),
+    default=DEFAULT_MAX_PER_CLIENT,
+    show_default=True,
+    help="The most corrections taken from one client (its latest movies).",
 )
 def prepare_command(
     data: Path,
@@ -89,9 +107,11 @@ def prepare_command(
     description_column: str,
     min_genre_count: int,
     feedback: str | None,
+    feedback_reviewed: Path | None,
+    max_per_client: int,
 ) -> None:
     """Read the data, pick the labels, split 72/8/20 and write JSONL + DocBin files; apply users'
-    corrections (--feedback)."""
+    corrections to the training split (--feedback, --feedback-reviewed)."""
     from genre_training.feedback import summary
     from genre_training.prepare import prepare
 
@@ -102,6 +122,8 @@ def prepare_command(
         description_column=description_column,
         min_genre_count=min_genre_count,
         feedback=feedback,
+        feedback_reviewed=feedback_reviewed,
+        max_per_client=max_per_client,
     )
     warning = default_data_warning(data, report["data_sha256"])
     if warning:
@@ -358,36 +380,55 @@ def feedback_group() -> None:
 )
 @click.option(
     "--out",
-    type=click.File("w", encoding="utf-8", atomic=True),
-    default="-",
+    type=click.Path(dir_okay=False, allow_dash=True, path_type=Path),
+    default=Path("-"),
     show_default=True,
-    help="Where the tasks go (- for stdout).",
+    help="Where the tasks go (- for stdout); a file is written whole or not at all.",
+)
+@click.option(
+    "--max-corrections-per-client",
+    "max_per_client",
+    type=click.IntRange(min=1),
+    default=DEFAULT_MAX_PER_CLIENT,
+    show_default=True,
+    help="The most corrections taken from one client, as prepare takes them.",
 )
 def feedback_export_command(
-    source: str, output_format: str, model_dir: Path | None, out: IO[str]
+    source: str, output_format: str, model_dir: Path | None, out: Path, max_per_client: int
 ) -> None:
     """Write the corrections under SOURCE (s3://bucket/prefix or a folder) for review in an
-    annotation tool: the latest correction of each movie, already answered."""
+    annotation tool: the latest correction of each movie, as prepare would take them."""
     from genre_model import Manifest, ManifestError
     from genre_model.locations import default_model_dir
-    from genre_training.feedback import prodigy_tasks, read_corrections, select_latest, write_jsonl
+    from genre_training.atomic import atomic_text
+    from genre_training.feedback import FeedbackReport, prodigy_tasks, select, write_jsonl
+    from genre_training.feedback_sources import read_corrections
 
     directory = model_dir or default_model_dir()
     try:
         labels = Manifest.read(directory).labels
     except ManifestError as error:
         raise StepError(f"--model {directory}: {error}") from error
-    read = read_corrections(source)
-    selected = select_latest(read.corrections, labels)
-    written = write_jsonl(prodigy_tasks(selected, labels), out)
-    dropped = sum(selected.unknown_genres.values())
+    report = FeedbackReport(source, max_per_client)
+    selected = select(read_corrections(source), report)
+    dropped = sum(genre not in labels for c in selected for genre in c.genres)
+    tasks = prodigy_tasks(selected, labels)
+    if str(out) == "-":
+        written = write_jsonl(tasks, sys.stdout)
+    else:
+        with atomic_text(out) as stream:
+            written = write_jsonl(tasks, stream)
+    ignored = report.to_json()["ignored"]
     click.echo(
-        f"{output_format} tasks written: {written}, from {source} (corrections: "
-        f"{len(read.corrections)}; superseded by a later one of the same movie: "
-        f"{len(selected.superseded)}; objects that are not corrections: {len(read.ignored)}; "
-        f"genres that are not labels of {directory}, left out: {dropped})",
+        f"{output_format} tasks written: {written}, from {source} (objects read: {report.read}; "
+        f"ignored: {sum(ignored.values())}"
+        + (f", {', '.join(f'{n} {why}' for why, n in sorted(ignored.items()))}" if ignored else "")
+        + f"; genres that are not labels of {directory}, left out: {dropped})",
         err=True,
     )
+    for problem in report.ignored_listed:
+        if problem.reason not in (SUPERSEDED, OVER_CAP):
+            click.echo(f"ignored {problem.where}: {problem.reason}", err=True)
 
 
 @main.command("record")

@@ -69,14 +69,17 @@ def corrections_section(feedback: dict[str, Any] | None) -> list[str]:
     """How many users' corrections the model learned from (`prepare --feedback`)."""
     if not feedback:
         return section("Users' corrections", "None: trained on the data's labels alone.")
+    held_out = sum(feedback["held_out"].values())
     return section(
         "Users' corrections",
         f"Learned from {feedback['learned_from']} users' corrections ({feedback['source']}), "
-        "the latest of each film: those of films already in the data replace their genres, in "
-        f"whichever split they are ({feedback['applied']}); the others add a film to training "
-        f"only ({feedback['added']}), so that validation and test are the same films as "
-        f"without corrections. Ignored: {len(feedback['ignored'])} (older corrections of the "
-        "same film, objects that are not corrections).",
+        "the latest of each film, at most "
+        f"{feedback['max_per_client']} from one client: those of training films replace their "
+        f"genres ({feedback['applied']}); the others add a film to training ({feedback['added']})."
+        f" Corrections of validation and test films are never applied ({held_out} held out for "
+        "review), so that validation and test are the same films, with the same genres, as "
+        f"without corrections. Ignored: {sum(feedback['ignored'].values())} (older corrections "
+        "of the same film, over a client's cap, objects that are not corrections).",
     )
 
 
