@@ -400,6 +400,7 @@ def feedback_export_command(
     annotation tool: the latest correction of each movie, as prepare would take them."""
     from genre_model import Manifest, ManifestError
     from genre_model.locations import default_model_dir
+    from genre_model.terminal import printable
     from genre_training.atomic import atomic_text
     from genre_training.feedback import FeedbackReport, prodigy_tasks, select, write_jsonl
     from genre_training.feedback_sources import read_corrections
@@ -428,7 +429,7 @@ def feedback_export_command(
     )
     for problem in report.ignored_listed:
         if problem.reason not in (SUPERSEDED, OVER_CAP):
-            click.echo(f"ignored {problem.where}: {problem.reason}", err=True)
+            click.echo(f"ignored {printable(problem.where)}: {printable(problem.reason)}", err=True)
 
 
 @main.command("record")

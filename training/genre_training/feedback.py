@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
 from genre_model.corrections import Correction, correction_id, movie_key
+from genre_model.terminal import printable
 from genre_model.text import compose_text
 from genre_training.atomic import atomic_text
 from genre_training.corpus import PREPARE_REPORT
@@ -141,7 +142,7 @@ def summary(report: dict[str, Any]) -> str:
     clients = list(report["clients"].items())
     if clients:
         shown = "; ".join(
-            f"{name} {c['taken']} of {c['read']}" for name, c in clients[:SHOWN_CLIENTS]
+            f"{printable(name)} {c['taken']} of {c['read']}" for name, c in clients[:SHOWN_CLIENTS]
         )
         more = f"; and {len(clients) - SHOWN_CLIENTS} more" if len(clients) > SHOWN_CLIENTS else ""
         lines.append(
@@ -159,7 +160,7 @@ def summary(report: dict[str, Any]) -> str:
         )
     invalid = [i for i in report["ignored_listed"] if i["reason"] not in (SUPERSEDED, OVER_CAP)]
     for problem in invalid[:SHOWN_PROBLEMS]:
-        lines.append(f"  ignored {problem['where']}: {problem['reason']}")
+        lines.append(f"  ignored {printable(problem['where'])}: {printable(problem['reason'])}")
     if report["ignored"].get("invalid", 0) > SHOWN_PROBLEMS:
         more = report["ignored"]["invalid"] - SHOWN_PROBLEMS
         lines.append(f"  ... and {more} more invalid (see {PREPARE_REPORT})")

@@ -549,3 +549,12 @@ def test_the_corrected_movies_are_scored_by_the_served_model_and_the_new_one(
     lines = "\n".join(corrected_section(report))
     assert "| New \\| film | train | (new movie) | Crime |" in lines
     assert score_corrected(fixture_corpus, None, prepared, {}, FIXTURE_MODEL) is None  # type: ignore[arg-type]
+
+
+def test_ignored_objects_are_printed_with_control_characters_escaped(tmp_path: Path) -> None:
+    write(tmp_path, "x\x1b[2J\r.json", b"[]")
+    made = report()
+    select(read_corrections(str(tmp_path)), made)
+    printed = made.summary()
+    assert "x\\x1b[2J\\x0d.json: not a JSON object but list" in printed
+    assert "\x1b" not in printed and "\r" not in printed
