@@ -27,10 +27,9 @@ from tests.helpers.statemachine import (
 CFN_LINT = Path(sys.executable).parent / "cfn-lint"
 # Step Functions' limit on a state's input and output, which a child workflow's batch must fit.
 PAYLOAD_LIMIT = 256 * 1024
-# What ItemSelector wraps each row in, at most: {"index":<10 digits>,"movie":} and a comma.
-ITEM_WRAPPER_BYTES = 32
-# {"Items":[],"BatchInput":{"format":"jsonl"}} and any whitespace Step Functions adds.
-ENVELOPE_BYTES = 1024
+# The largest index an item can have: a row takes at least 2 bytes ("x\n"), and an S3 object at
+# most 5 TiB (S3's limit on an object's size).
+WORST_INDEX = 5 * 1024**4 // 2
 # The most items a batch may hold: template.yaml's MaxBatch, at its largest.
 LARGEST_BATCH = load_template(REPO / "template.yaml")["Parameters"]["MaxBatch"]["MaxValue"]
 
@@ -120,10 +119,41 @@ def test_each_item_carries_its_index_and_a_batch_fits_the_payload_limit(input_fo
     assert batcher["MaxItemsPerBatch"] == LARGEST_BATCH
     worst = (
         batcher["MaxInputBytesPerBatch"]
-        + batcher["MaxItemsPerBatch"] * ITEM_WRAPPER_BYTES
-        + ENVELOPE_BYTES
+        + batcher["MaxItemsPerBatch"] * wrapper_bytes(WORST_INDEX)
+        + envelope_bytes(batcher["BatchInput"])
     )
     assert worst <= PAYLOAD_LIMIT
+
+
+def serialised(value: Any) -> int:
+    """Bytes of JSON as Python writes it by default: with a space after each ',' and ':', no
+    fewer than Step Functions' compact JSON takes."""
+    return len(json.dumps(value).encode())
+
+
+def wrapper_bytes(index: int) -> int:
+    """What ItemSelector's {index, movie} adds to a row, and the separator before the next item,
+    measured on a serialised item."""
+    movie = {"title": "x", "description": "y"}
+    return serialised({"index": index, "movie": movie}) - serialised(movie) + len(", ")
+
+
+def envelope_bytes(batch_input: dict[str, Any]) -> int:
+    """A batch without its items: {"Items": [], "BatchInput": ...}."""
+    return serialised({"Items": [], "BatchInput": batch_input})
+
+
+def test_a_batchs_size_is_its_rows_their_wrappers_and_the_envelope_to_the_byte() -> None:
+    """The sum above, checked on the sample batch the Map sends (events/catalogue-batch.json):
+    its serialised size is exactly the parts it counts."""
+    event = load_event("catalogue-batch.json")
+    items = event["Items"]
+    parts = (
+        envelope_bytes(event["BatchInput"])
+        + sum(serialised(item["movie"]) + wrapper_bytes(item["index"]) for item in items)
+        - len(", ")  # no separator after the last item
+    )
+    assert serialised(event) == parts
 
 
 def test_the_sample_event_has_the_shape_the_map_sends() -> None:
