@@ -4,18 +4,18 @@ what each resource waits for before CloudFormation creates it."""
 
 from __future__ import annotations
 
-import copy
-import os
+import json
 import re
+import subprocess
 from collections.abc import Iterator
 from functools import cache
 from typing import Any
 
-from samtranslator.translator.transform import transform
-
 from tests.helpers.cloudformation import load_template
 from tests.helpers.data import REPO
 
+# SAM's own venv (make test installs it): samtranslator pins a pydantic older than the image's.
+SAM_PYTHON = REPO / ".venv" / "sam" / "bin" / "python"
 # What `sam package` puts in place of local paths; names only, nothing is read from them.
 PACKAGED = {
     "ImageUri": "123456789012.dkr.ecr.us-east-1.amazonaws.com/movie-genre:rehearsal",
@@ -23,13 +23,17 @@ PACKAGED = {
     "DefinitionUri": "s3://bucket/definition.asl.json",
 }
 _SUB_NAME = re.compile(r"\$\{([A-Za-z0-9]+)(?:\.[A-Za-z0-9.]+)?\}")
+# The template's AWS managed policies are named by ARN: no lookup of their names is needed.
+TRANSFORM = """
+import json, sys
+from samtranslator.translator.transform import transform
 
-
-class _NoManagedPolicies:
-    """The template names AWS's managed policies by ARN: no lookup of their names is needed."""
-
-    def load(self) -> dict[str, str]:
+class NoManagedPolicies:
+    def load(self):
         return {}
+
+print(json.dumps(transform(json.load(sys.stdin), {}, NoManagedPolicies())))
+"""
 
 
 def packaged_template() -> dict[str, Any]:
@@ -46,21 +50,23 @@ def packaged_template() -> dict[str, Any]:
 
 
 @cache
-def _transformed() -> dict[str, Any]:
-    region = os.environ.get("AWS_DEFAULT_REGION")
-    os.environ["AWS_DEFAULT_REGION"] = "us-east-1"  # the transform reads the partition from it
-    try:
-        return transform(packaged_template(), {}, _NoManagedPolicies())
-    finally:
-        if region is None:
-            del os.environ["AWS_DEFAULT_REGION"]
-        else:
-            os.environ["AWS_DEFAULT_REGION"] = region
+def _transformed() -> str:
+    done = subprocess.run(
+        [str(SAM_PYTHON), "-c", TRANSFORM],
+        input=json.dumps(packaged_template()),
+        capture_output=True,
+        text=True,
+        check=True,
+        # The transform reads the partition from the region.
+        env={"AWS_DEFAULT_REGION": "us-east-1", "PATH": "/usr/bin:/bin"},
+    )
+    return done.stdout
 
 
 def transformed_template() -> dict[str, Any]:
     """template.yaml after the Serverless transform (a copy the caller may change)."""
-    return copy.deepcopy(_transformed())
+    loaded: dict[str, Any] = json.loads(_transformed())
+    return loaded
 
 
 def _references(node: Any) -> Iterator[str]:

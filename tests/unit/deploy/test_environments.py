@@ -123,7 +123,7 @@ def test_deploy_hands_each_value_to_sam_as_its_own_argument(
         "AuthMode=NONE",
         "DeploymentType=AllAtOnce",
         "ProvisionedConcurrency=0",
-        "ReservedConcurrency=10",
+        "ReservedConcurrency=0",
         "CatalogueMaxConcurrency=5",
         "LogLevel=DEBUG",
         f"ModelVersion={VERSION}",
