@@ -19,7 +19,8 @@ from genre_api.catalogue import (
 from genre_api.service import Handler, build_handler
 from genre_api.settings import Settings
 from genre_model import GenreClassifier
-from tests.helpers.data import OTHELLO
+from tests.helpers.cloudformation import load_template
+from tests.helpers.data import OTHELLO, REPO
 from tests.helpers.events import LambdaContext, load_event
 from tests.helpers.telemetry import Output, metric_values
 
@@ -168,14 +169,16 @@ def test_the_answer_repeats_no_text(classifier: GenreClassifier, settings: Setti
 def test_a_full_batch_answer_fits_a_child_workflows_256_kib_output(
     classifier: GenreClassifier, packaged: dict[str, Path]
 ) -> None:
-    settings = Settings(model_dir=packaged["artifact"], max_batch=512)
-    items = [{"title": f"Movie {i}", "description": OTHELLO["description"]} for i in range(512)]
+    """At template.yaml's largest MaxBatch: raised, this fails before a job's output does."""
+    largest = load_template(REPO / "template.yaml")["Parameters"]["MaxBatch"]["MaxValue"]
+    settings = Settings(model_dir=packaged["artifact"], max_batch=largest)
+    items = [{"title": f"Movie {i}", "description": OTHELLO["description"]} for i in range(largest)]
     answer = answer_batch(
         {"Items": [{"index": 10**9 + i, "movie": m} for i, m in enumerate(items)]},
         classifier,
         settings,
     )
-    assert len(answer.body["results"]) == 512
+    assert len(answer.body["results"]) == largest
     assert len(json.dumps(answer.body).encode()) < 256 * 1024
 
 
