@@ -26,6 +26,9 @@ from moto import mock_aws
 from moto.cloudformation.models import Event, cloudformation_backends
 from moto.core import DEFAULT_ACCOUNT_ID
 
+from tests.helpers.deploy_access import ACCOUNT, ARTIFACTS_BUCKET, render_access
+from tests.helpers.iam_policy import allows
+
 NEW_ACCOUNT_QUOTA = 10
 ROUTE_NOT_FOUND = (
     "Unable to find Route by key POST /genres within the provided RouteSettings "
@@ -51,12 +54,14 @@ class Account:
                 )
         return self.made[service]
 
-    def _account_settings(self, **_: Any) -> tuple[Any, dict[str, Any]]:
+    def _account_settings(self, **_: Any) -> tuple[AWSResponse, dict[str, Any]]:
+        lambda_ = boto3.client("lambda", region_name=self.region)  # not the caller's: unrecorded
         reserved = sum(
-            self.client("lambda").get_function(FunctionName=f["FunctionName"])
-            .get("Concurrency", {}).get("ReservedConcurrentExecutions", 0)
-            for f in self.client("lambda").list_functions()["Functions"]
-        )  # fmt: skip
+            lambda_.get_function(FunctionName=f["FunctionName"])
+            .get("Concurrency", {})
+            .get("ReservedConcurrentExecutions", 0)
+            for f in lambda_.list_functions()["Functions"]
+        )
         limit = {
             "TotalCodeSize": 80530636800,
             "CodeSizeUnzipped": 262144000,
@@ -112,7 +117,7 @@ def bootstrapped(account: Account, env: Environment) -> None:
     """What `make bootstrap ENV=...` leaves: SAM's managed stack and bucket, the account stack,
     the environment's access stack."""
     names = bootstrap.sam_names(env)
-    bucket = "aws-sam-cli-managed-default-samclisourcebucket-1a2b3c"
+    bucket = ARTIFACTS_BUCKET
     account.client("s3").create_bucket(Bucket=bucket)
     account.stack(names["managed_stack"], PLACEHOLDER, SourceBucket=bucket)
     account.stack(bootstrap.ACCOUNT_STACK, PLACEHOLDER, ModelRegistryBucket="registry")
@@ -267,3 +272,48 @@ def test_the_command_prints_one_line_per_check_and_fails_on_any(
         preflight.main(["dev", "--docker", docker])
     lines = capsys.readouterr().out.splitlines()
     assert lines and all(line[:2] in {"✓ ", "✗ "} for line in lines)
+
+
+def iam_request(operation: str, params: dict[str, Any], env: Environment) -> tuple[str, str, dict]:
+    """The IAM action, resource and context of one of preflight's calls."""
+    arn = f"arn:aws:%s:{env.region}:{ACCOUNT}:%s"
+    match operation:
+        case "ListObjectsV2":
+            return (
+                "s3:ListBucket",
+                f"arn:aws:s3:::{params['Bucket']}",
+                {"s3:prefix": params["Prefix"]},
+            )
+        case "GetAccountSettings":
+            return "lambda:GetAccountSettings", "*", {}
+        case "GetFunction":
+            return "lambda:GetFunction", arn % ("lambda", f"function:{params['FunctionName']}"), {}
+        case "DescribeRepositories":
+            (name,) = params["repositoryNames"]
+            return "ecr:DescribeRepositories", arn % ("ecr", f"repository/{name}"), {}
+    stack = arn % ("cloudformation", f"stack/{params['StackName']}/0f1e2d3c")
+    return f"cloudformation:{operation}", stack, {}
+
+
+@pytest.mark.parametrize("name", ["dev", "prod"])
+def test_the_deploy_role_may_make_every_call_of_preflight(
+    account: Account, docker: str, name: str
+) -> None:
+    """The deploy workflow's make deploy runs preflight with the environment's deploy role."""
+    env = environment(name)
+    bootstrapped(account, env)
+    account.stack(env.stack, PLACEHOLDER)
+    account.fail_first_create(env.stack, "GenreApiStage", ROUTE_NOT_FOUND)
+    calls: list[tuple[str, dict[str, Any]]] = []
+    for service in ("cloudformation", "lambda", "s3", "ecr"):
+        account.client(service).meta.events.register(
+            "provide-client-params.*.*",
+            lambda params, model, **_: calls.append((model.name, dict(params))),
+        )
+    run(account, name, docker)
+    policy = render_access(name).deploy_policy
+    requests = [iam_request(operation, params, env) for operation, params in calls]
+    assert {action for action, _, _ in requests} >= {
+        "lambda:GetAccountSettings", "cloudformation:DescribeStackEvents", "s3:ListBucket"
+    }  # fmt: skip
+    assert [r for r in requests if not allows(policy, *r)] == []
