@@ -54,7 +54,7 @@ OTHELLO_TITLE := Othello
 OTHELLO_DESCRIPTION := The evil Iago pretends to be friend of Othello in order to manipulate him to serve his own end in the film version of this Shakespeare classic.
 
 .PHONY: help run serve test unit e2e browser lint format train evaluate package publish pull lg-model variants \
-	lock deploy-tools layers layers-offline build local bootstrap deploy rollback bench soak clean
+	lock deploy-tools layers layers-offline build local bootstrap preflight deploy rollback bench soak clean
 
 help: ## List the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -134,11 +134,17 @@ e2e: $(VENV)/.installed-dev $(BIN)/sam browser ## End-to-end: Docker, sam build,
 browser: $(VENV)/.installed-dev ## Find a Chromium for the browser tests, or install Playwright's own
 	$(BIN)/python -m tests.helpers.chromium
 
-lint: $(VENV)/.installed-dev ## ruff check, ruff format check, mypy
+# AWS's own validators from npm (asl-validator), exactly as package-lock.json pins them.
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+
+lint: $(VENV)/.installed-dev $(BIN)/sam node_modules/.package-lock.json ## ruff, mypy, and AWS's own rules (asl-validator, IAM's authorization data, creation order)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 	$(BIN)/mypy --strict function/genre_model function/genre_api  # the serving path: strict
+	$(BIN)/pytest -q -p no:cacheprovider tests/unit/statemachine/test_asl_validator.py \
+	    tests/functional/test_iam_actions.py tests/functional/test_creation_order.py
 
 format: $(VENV)/.installed-dev ## Apply ruff's fixes and formatting
 	$(BIN)/ruff check --fix .
@@ -212,11 +218,15 @@ build: $(BIN)/sam ## sam build: the function image (make layers first) and the p
 local: $(BIN)/sam ## sam local start-api on 127.0.0.1:3000 (no IAM check locally)
 	$(BIN)/sam local start-api
 
-bootstrap: $(BIN)/sam $(VENV)/.installed-aws ## Once, as an administrator: model registry, SAM's artifacts and ENV's deploy roles (GITHUB_REPOSITORY=owner/name)
+bootstrap: $(BIN)/sam $(VENV)/.installed-aws ## Once, as an administrator: model registry, SAM's artifacts and ENV's deploy roles (GITHUB_REPOSITORY=owner/name, or owner@ORGID/name@REPOID)
 	$(BIN)/python deploy/bootstrap.py $(call quote,$(ENV)) --sam $(BIN)/sam \
 	    --repository $(call quote,$(GITHUB_REPOSITORY))
 
-deploy: $(BIN)/sam $(VENV)/.installed-aws ## Deploy what make build built to ENV (dev|prod), through ENV's roles when make bootstrap made them
+preflight: $(VENV)/.installed-aws ## Read-only checks that ENV can be deployed (quota, bootstrap, stack state, Docker, region): one line each
+	$(BIN)/python deploy/preflight.py $(call quote,$(ENV))
+
+deploy: $(BIN)/sam $(VENV)/.installed-aws ## make preflight, then deploy what make build built to ENV (dev|prod), through ENV's roles when make bootstrap made them
+	$(BIN)/python deploy/preflight.py $(call quote,$(ENV))
 	$(BIN)/python deploy/environments.py deploy $(call quote,$(ENV)) --sam $(BIN)/sam
 
 rollback: $(VENV)/.installed-aws ## Point ENV's live alias at the version before, or at version TO: make rollback ENV=prod [TO=3]

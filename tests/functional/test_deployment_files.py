@@ -425,3 +425,13 @@ def test_prod_runs_only_for_the_tags_its_environment_admits(
     condition = deploy_workflow["jobs"]["prod"]["if"]
     assert condition == "startsWith(github.ref, 'refs/tags/v')"
     assert "if" not in deploy_workflow["jobs"]["dev"]
+
+
+def test_make_deploy_runs_preflight_before_sam_and_lint_runs_awss_own_rules() -> None:
+    plan = dry_run("deploy", "ENV=prod").splitlines()
+    deploy = [line for line in plan if "deploy/preflight.py" in line or "environments.py" in line]
+    assert "deploy/preflight.py 'prod'" in deploy[0]
+    assert "deploy/environments.py deploy 'prod'" in deploy[1]
+    lint = dry_run("-W", "package-lock.json", "lint")  # as after a change of the pins
+    assert "npm ci" in lint and "test_asl_validator.py" in lint
+    assert "test_iam_actions.py" in lint and "test_creation_order.py" in lint
