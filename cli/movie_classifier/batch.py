@@ -1,4 +1,11 @@
-"""--file: classify a CSV of movies in chunks, with a bounded number of requests in flight."""
+"""--file: classify a CSV of movies in chunks, with a bounded number of requests in flight.
+
+Every row gets a record, in input order: scored, or refused with its own `error` (the API's
+rules, checked here with the API's own definition, genre_model.movie_fields, in every mode; a
+chunk the API still refuses is sent again one row at a time, so that a rule of the server's alone
+also lands on its row). A request that fails as a whole (no answer, 5xx or throttling past the
+retries, 401/403) stops the run: the rows scored so far are kept, the others marked not run.
+"""
 
 from __future__ import annotations
 
@@ -6,18 +13,23 @@ import csv
 import json
 import os
 import secrets
+from collections import deque
 from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
-from genre_model.movie_fields import description_field
+from genre_model.movie_fields import description_field, movie_problem
 from movie_classifier.classifier import Classified, Classifier, Movie
-from movie_classifier.errors import FileProblem, UsageProblem
+from movie_classifier.errors import ClassifierError, FileProblem, RefusedInput, UsageProblem
 
 OUTPUT_FORMATS = (".jsonl", ".csv")
 NEW_FILE_MODE = 0o666  # less the umask, as for any file a program creates (0644 under 022)
+# OWASP's CSV injection rule: a spreadsheet runs a cell that begins with one of these as a
+# formula; a single quote before it makes it text.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+NEUTRALISED = "'"
 
 
 @dataclass(frozen=True)
@@ -26,9 +38,25 @@ class Row:
     title: str
     description: str
 
+    @property
+    def movie(self) -> Movie:
+        """The movie as every mode sends it: its texts stripped."""
+        return Movie(self.title.strip(), self.description.strip())
+
     def problem(self) -> str | None:
-        missing = [name for name in ("title", "description") if not getattr(self, name).strip()]
-        return f"empty {' and '.join(missing)}" if missing else None
+        """Why the API would refuse the row (its limits, one definition), or None."""
+        movie = self.movie
+        return movie_problem(movie.title, movie.description)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """One result per row, in input order (a Classified, or why the row has none), and the
+    failure that stopped the run before every row was sent, if one did."""
+
+    results: list[Classified | str]
+    stopped: ClassifierError | None = None
+    not_run: frozenset[int] = frozenset()  # the rows' positions the failure left unsent
 
 
 def read_rows(path: Path) -> list[Row]:
@@ -78,8 +106,8 @@ def classify_rows(
     chunk_size: int,
     concurrency: int,
     progress: Callable[[int], None],
-) -> list[Classified | str]:
-    """One result per row, in input order: a Classified, or the reason the row was skipped."""
+) -> Outcome:
+    """Every row's result, or as many as were scored before a failure stopped the run."""
     results: list[Classified | str] = [""] * len(rows)
     valid = []
     for index, row in enumerate(rows):
@@ -91,41 +119,97 @@ def classify_rows(
     if len(valid) < len(rows):
         progress(len(rows) - len(valid))
 
-    def run(indexes: list[int]) -> tuple[list[int], list[Classified]]:
-        movies = [Movie(rows[i].title.strip(), rows[i].description.strip()) for i in indexes]
-        return indexes, classifier.classify(movies)
+    def one_by_one(indexes: list[int]) -> list[Classified | str]:
+        """A refused chunk's rows, each alone: the ones the API refuses get its words."""
+        answers: list[Classified | str] = []
+        for index in indexes:
+            try:
+                answers.extend(classifier.classify([rows[index].movie]))
+            except RefusedInput as refusal:
+                answers.append(f"refused by the API: {refusal.reason}")
+        return answers
 
-    index_chunks = [valid[start : start + chunk_size] for start in range(0, len(valid), chunk_size)]
-    with ThreadPoolExecutor(max_workers=concurrency) as pool:
-        # map() keeps at most `concurrency` chunks in flight and yields them in order.
-        for indexes, classified in pool.map(run, index_chunks):
-            for index, result in zip(indexes, classified, strict=True):
-                results[index] = result
+    def run(indexes: list[int]) -> tuple[list[int], list[Classified | str]]:
+        try:
+            return indexes, list(classifier.classify([rows[i].movie for i in indexes]))
+        except RefusedInput:
+            return indexes, one_by_one(indexes)
+
+    chunks = iter([valid[start : start + chunk_size] for start in range(0, len(valid), chunk_size)])
+    pool = ThreadPoolExecutor(max_workers=concurrency)
+    # At most `concurrency` chunks in flight, answered in input order; a new one is sent as one
+    # is answered, so that after a failure no more than those in flight have been sent.
+    in_flight: deque[Future[tuple[list[int], list[Classified | str]]]] = deque()
+    stopped: ClassifierError | None = None
+    try:
+        while True:
+            while len(in_flight) < concurrency and (chunk := next(chunks, None)) is not None:
+                in_flight.append(pool.submit(run, chunk))
+            if not in_flight:
+                break
+            indexes, answers = in_flight.popleft().result()
+            for index, answer in zip(indexes, answers, strict=True):
+                results[index] = answer
             progress(len(indexes))
-    return results
+    except ClassifierError as error:
+        stopped = error
+    finally:
+        pool.shutdown(wait=True)
+    if stopped is None:
+        return Outcome(results)
+    _keep_finished(in_flight, results)
+    left = frozenset(index for index, result in enumerate(results) if not result)
+    for index in left:
+        results[index] = f"not run: the run stopped ({stopped.message})"
+    return Outcome(results, stopped, left)
+
+
+def _keep_finished(
+    futures: Sequence[Future[tuple[list[int], list[Classified | str]]]],
+    results: list[Classified | str],
+) -> None:
+    """The chunks in flight that were answered after the failure, kept."""
+    for future in futures:
+        if future.done() and not future.cancelled() and future.exception() is None:
+            indexes, answers = future.result()
+            for index, answer in zip(indexes, answers, strict=True):
+                results[index] = answer
 
 
 def check_output(output: Path) -> None:
+    """A local --output: a .jsonl or .csv file in a folder that exists (refused, not made: a
+    mistyped folder would otherwise become a new tree of folders, where a shell's > refuses)."""
     if output.suffix not in OUTPUT_FORMATS:
         raise UsageProblem(f"--output must end in {' or '.join(OUTPUT_FORMATS)}: {output}")
+    if not output.parent.is_dir():
+        raise UsageProblem(f"--output {output}: the folder {output.parent} does not exist")
 
 
-def write_results(rows: Sequence[Row], results: Sequence[Classified | str], output: Path) -> None:
+def write_results(
+    rows: Sequence[Row],
+    results: Sequence[Classified | str],
+    output: Path,
+    *,
+    raw_csv: bool = False,
+) -> None:
     """One record per row, in the format output's suffix names."""
     records = (result_record(row, result) for row, result in zip(rows, results, strict=True))
-    write_records(records, _labels(results), output)
+    write_records(records, _labels(results), output, raw_csv=raw_csv)
 
 
-def write_records(records: Iterable[dict[str, Any]], labels: list[str], output: Path) -> None:
+def write_records(
+    records: Iterable[dict[str, Any]], labels: list[str], output: Path, *, raw_csv: bool = False
+) -> None:
     """Records (result_record's) to output, in the format its suffix names, all or nothing;
-    labels: the score columns of a CSV. records may be a generator: nothing is held."""
+    labels: the score columns of a CSV; raw_csv: text cells as they are, formulas included.
+    records may be a generator: nothing is held."""
     check_output(output)
 
     def write(stream: IO[str]) -> None:
         if output.suffix == ".jsonl":
             _write_jsonl(records, stream)
         else:
-            _write_csv(records, labels, stream)
+            _write_csv(records, labels, stream, raw=raw_csv)
 
     try:
         _write_atomically(output, write)
@@ -139,7 +223,6 @@ def _write_atomically(output: Path, write: Callable[[IO[str]], None]) -> None:
     A new file gets the mode any new file gets (0666 less the umask); a file replaced keeps its
     mode, as a shell's `>` would.
     """
-    output.parent.mkdir(parents=True, exist_ok=True)
     kept_mode = output.stat().st_mode & 0o777 if output.exists() else None
     temporary = output.parent / f".{output.name}.{secrets.token_hex(4)}.tmp"
     handle = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, NEW_FILE_MODE)
@@ -163,7 +246,24 @@ def _write_jsonl(records: Iterable[dict[str, Any]], stream: IO[str]) -> None:
         stream.write(json.dumps(record, ensure_ascii=False) + "\n")
 
 
-def _write_csv(records: Iterable[dict[str, Any]], labels: list[str], stream: IO[str]) -> None:
+def neutralised(value: object) -> object:
+    """A text cell that a spreadsheet would run as a formula, made text (OWASP: a single quote
+    before it); anything else as it is."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return NEUTRALISED + value
+    return value
+
+
+def unneutralised(value: str) -> str:
+    """A cell of an --output CSV as it was before neutralised() (for files read back)."""
+    if value.startswith(NEUTRALISED) and value[1:].startswith(FORMULA_STARTS):
+        return value[1:]
+    return value
+
+
+def _write_csv(
+    records: Iterable[dict[str, Any]], labels: list[str], stream: IO[str], *, raw: bool
+) -> None:
     columns = [
         "row",
         "title",
@@ -179,6 +279,8 @@ def _write_csv(records: Iterable[dict[str, Any]], labels: list[str], stream: IO[
     for record in records:
         scores = record.pop("scores", {})
         record["genres"] = ";".join(record.get("genres", []))
+        if not raw:
+            record = {name: neutralised(value) for name, value in record.items()}
         writer.writerow(record | {f"score_{k}": v for k, v in scores.items()})
 
 

@@ -23,6 +23,7 @@ from typing import Any
 import click
 from click.core import ParameterSource
 
+from genre_model.terminal import printable
 from movie_classifier.aws import boto3_session
 from movie_classifier.batch import OUTPUT_FORMATS, check_output
 from movie_classifier.catalogue_job import (
@@ -76,6 +77,7 @@ class JobOptions:
     stack: str | None
     region: str | None
     profile: str | None
+    raw_csv: bool = False
 
 
 def requested(options: JobOptions) -> bool:
@@ -135,7 +137,7 @@ def run(options: JobOptions) -> None:
             click.echo(f"collect it with: movie_classifier --collect {arn} --output ...", err=True)
             return
     assert options.output is not None  # check_usage: only --no-wait goes without
-    finish_job(session, arn, options.output)
+    finish_job(session, arn, options.output, raw_csv=options.raw_csv)
 
 
 def step_functions(session: Any) -> Any:
@@ -166,11 +168,11 @@ def start_job(session: Any, options: JobOptions) -> str:
     name = execution_name(source, datetime.now(UTC))
     job = JobInput(input_format(source), source, S3Location(results.bucket, results.key + name))
     arn = start(step_functions(session), outputs[CATALOGUE_MACHINE_OUTPUT], job, name)
-    click.echo(f"started {arn}", err=True)
+    click.echo(printable(f"started {arn}"), err=True)
     return arn
 
 
-def finish_job(session: Any, arn: str, output: Path | S3Location) -> None:
+def finish_job(session: Any, arn: str, output: Path | S3Location, *, raw_csv: bool) -> None:
     """Follow the job to its end, write its rows to output, and say what became of them."""
     try:
         with progress_bar() as progress:
@@ -186,10 +188,11 @@ def finish_job(session: Any, arn: str, output: Path | S3Location) -> None:
         if isinstance(output, S3Location):
             destination = output_location(output, execution.job)
             written = Path(work) / f"genres{destination.suffix}"
-            summary = collect(s3, execution, written, Path(work))
+            summary = collect(s3, execution, written, Path(work), raw_csv=raw_csv)
             upload(s3, written, destination)
         else:
-            destination, summary = output, collect(s3, execution, output, Path(work))
+            destination = output
+            summary = collect(s3, execution, output, Path(work), raw_csv=raw_csv)
     report(summary, str(destination), execution)
 
 
@@ -203,12 +206,17 @@ def output_location(output: S3Location, job: JobInput) -> S3Location:
 
 def report(summary: Summary, where: str, execution: Execution) -> None:
     """What became of the rows; JobFailed when any went unscored for a reason of the job's."""
-    click.echo(f"{summary.scored} of {summary.total} rows classified -> {where}", err=True)
-    for problem in summary.problems:
-        click.echo(f"  {problem}", err=True)
+    click.echo(
+        printable(f"{summary.scored} of {summary.total} rows classified -> {where}"), err=True
+    )
+    for problem in summary.problems + summary.notes:
+        click.echo(printable(f"  {problem}"), err=True)
     more = summary.refused + summary.failed - len(summary.problems)
     if more > 0:
-        click.echo(f"  ... and {more} more rows not classified (see 'error' in {where})", err=True)
+        click.echo(
+            printable(f"  ... and {more} more rows not classified (see 'error' in {where})"),
+            err=True,
+        )
     if summary.failed or execution.status != SUCCEEDED:
         ended = "" if execution.status == SUCCEEDED else f"; the job ended {execution.status}"
         failure = f" ({execution.failure})" if execution.failure else ""

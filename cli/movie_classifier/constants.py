@@ -27,3 +27,7 @@ CATALOGUE_MACHINE_OUTPUT = "CatalogueStateMachineArn"
 CATALOGUE_INPUT_OUTPUT = "CatalogueInputLocation"
 CATALOGUE_RESULTS_OUTPUT = "CatalogueResultsLocation"
 CATALOGUE_POLL_S = 5.0
+
+# How many rows not classified a --file run or a catalogue job lists by number (all are marked in
+# --output).
+SHOWN_PROBLEMS = 10

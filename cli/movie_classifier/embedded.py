@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from genre_model.locations import model_dir_from_env
+from genre_model.locations import MODEL_DIR_ENV, model_dir_from_env
 from movie_classifier.classifier import Classified, Explained, Movie
 from movie_classifier.errors import ModelMissing
 
@@ -21,6 +21,9 @@ class EmbeddedClassifier:
                 "the in-process model needs spaCy: pip install 'movie-genre[model]'"
             ) from error
         directory = model_dir or model_dir_from_env()
+        if not directory.exists():
+            source = "--model-dir" if model_dir else MODEL_DIR_ENV
+            raise ModelMissing(f"cannot load the model: {source} {directory} does not exist")
         try:
             self._model = GenreClassifier.load(directory)
         except ModelError as error:

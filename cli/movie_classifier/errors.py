@@ -61,7 +61,12 @@ class Refused(ClassifierError):
 
 
 class RefusedInput(Refused):
-    """The API refused what was sent (400, 413, 422): with a file, that row alone fails."""
+    """The API refused what was sent (400, 413, 422): with a file, that row alone fails, with
+    reason (the server's own words) as its error."""
+
+    def __init__(self, message: str, reason: str = "") -> None:
+        super().__init__(message)
+        self.reason = reason or message
 
 
 class ServerFailed(ClassifierError):

@@ -174,9 +174,11 @@ def _check_status(response: requests.Response, url: str, *, signed: bool) -> Non
         )
     if status in (429, 503):
         raise Throttled(f"{url} is throttling requests (HTTP {status}), retries exhausted")
+    if status in INPUT_STATUSES:
+        words = _server_words(response)
+        raise RefusedInput(f"{url} refused the request (HTTP {status}): {words}", words)
     if 400 <= status < 500:
-        refused = RefusedInput if status in INPUT_STATUSES else Refused
-        raise refused(f"{url} refused the request (HTTP {status}): {_server_words(response)}")
+        raise Refused(f"{url} refused the request (HTTP {status}): {_server_words(response)}")
     if status >= 500:
         raise ServerFailed(f"{url} failed (HTTP {status}): {_server_words(response)}")
 
@@ -206,12 +208,20 @@ def _server_words(response: requests.Response) -> str:
         detail = payload.get("detail", payload.get("message", payload))
         if isinstance(detail, list):
             detail = "; ".join(
-                f"{'.'.join(str(p) for p in item.get('loc', [])[1:])}: {item.get('msg')}"
+                f"{_field(item.get('loc'))}: {item.get('msg')}"
                 for item in detail
                 if isinstance(item, dict)
             ) or str(detail)
         return _one_line(str(detail))
     return _one_line(str(payload))
+
+
+def _field(loc: object) -> str:
+    """A refusal's field as a row's error names it: body.movies.3.title is the title."""
+    path = [str(part) for part in loc[1:]] if isinstance(loc, list) else []
+    if path[:1] == ["movies"] and path[1:2] and path[1].isdigit():
+        path = path[2:]
+    return ".".join(path)
 
 
 def _quoted_body(response: requests.Response) -> str:

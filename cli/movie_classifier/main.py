@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import pprint
 import sys
 import textwrap
@@ -10,11 +9,21 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import click
+from click.core import ParameterSource
 
 from genre_model.constants import DEFAULT_TOP, MAX_TOP
 from genre_model.locations import MODEL_DIR_ENV
+from genre_model.terminal import printable, printable_json
 from movie_classifier import catalogue, feedback
-from movie_classifier.batch import Row, check_output, classify_rows, read_rows, write_results
+from movie_classifier.batch import (
+    FORMULA_STARTS,
+    Outcome,
+    Row,
+    check_output,
+    classify_rows,
+    read_rows,
+    write_results,
+)
 from movie_classifier.classifier import Classifier, Movie
 from movie_classifier.constants import (
     DEFAULT_BATCH_SIZE,
@@ -23,6 +32,7 @@ from movie_classifier.constants import (
     DEFAULT_TIMEOUT_S,
     EMBEDDED,
     ENDPOINT_ENV,
+    SHOWN_PROBLEMS,
     STACK_URL_OUTPUT,
 )
 from movie_classifier.embedded import EmbeddedClassifier
@@ -163,6 +173,13 @@ def _host_name(_ctx: click.Context, param: click.Parameter, value: str | None) -
     "order (a catalogue job's may be s3://..., or an s3:// prefix ending in /).",
 )
 @click.option(
+    "--raw-csv",
+    is_flag=True,
+    help="With a .csv --output: write text cells as they are. By default a cell that begins "
+    f"with {' '.join(repr(c)[1:-1] for c in FORMULA_STARTS)} gets a ' before it (OWASP's rule "
+    "against CSV injection), so that a spreadsheet shows it as text instead of running it.",
+)
+@click.option(
     "--no-wait",
     is_flag=True,
     help="With --file s3://...: start the catalogue job, print its execution ARN and return.",
@@ -230,6 +247,7 @@ def main(
     model_dir: Path | None,
     input_file: Path | S3Location | None,
     output: Path | S3Location | None,
+    raw_csv: bool,
     no_wait: bool,
     collect: str | None,
     genres: str | None,
@@ -244,7 +262,9 @@ def main(
     Prints the most likely genre. The model runs in-process unless --endpoint or --stack name a
     deployment of the movie-genre API.
     """
-    job = catalogue.JobOptions(input_file, output, collect, no_wait, stack, region, profile)
+    job = catalogue.JobOptions(
+        input_file, output, collect, no_wait, stack, region, profile, raw_csv=raw_csv
+    )
     catalogue_job = catalogue.requested(job)  # checked in the try below, where errors are said
     local_file = input_file if isinstance(input_file, Path) else None
     local_output = output if isinstance(output, Path) else None
@@ -264,7 +284,13 @@ def main(
     else:
         _check_usage(title, description, local_file, local_output, explain)
     if stack and endpoint not in (None, ""):
-        raise click.UsageError("give either --endpoint or --stack, not both")
+        context = click.get_current_context()
+        named = (
+            f"--endpoint (here from {ENDPOINT_ENV})"
+            if context.get_parameter_source("endpoint") == ParameterSource.ENVIRONMENT
+            else "--endpoint"
+        )
+        raise click.UsageError(f"give either {named} or --stack, not both")
     if iam_host and iam is False:
         raise click.UsageError("--iam-host names a host to sign for: not with --no-iam")
     signing = True if iam_host else iam
@@ -283,13 +309,13 @@ def main(
         rows = read_rows(local_file) if local_file is not None else None
         classifier = _classifier(connection, model_dir)
         if rows is not None and local_output is not None:
-            _classify_file(classifier, rows, local_output, batch_size, concurrency)
+            _classify_file(classifier, rows, local_output, batch_size, concurrency, raw_csv)
         else:
             _classify_one(classifier, str(title), str(description), as_json, explain)
     except UsageProblem as error:
-        raise click.UsageError(error.message) from error
+        raise click.UsageError(printable(error.message)) from error
     except ClassifierError as error:
-        click.echo(f"Error: {error.message}", err=True)
+        click.echo(f"Error: {printable(error.message)}", err=True)
         sys.exit(error.exit_code)
 
 
@@ -315,7 +341,7 @@ def _check_usage(
         try:
             check_output(output)
         except UsageProblem as error:
-            raise click.UsageError(error.message) from error
+            raise click.UsageError(printable(error.message)) from error
 
 
 def _classifier(connection: Connection, model_dir: Path | None) -> Classifier:
@@ -377,31 +403,54 @@ def _classify_one(
                 genre: [{"word": word, "weight": weight} for word, weight in words]
                 for genre, words in explained.words.items()
             }
-        click.echo(json.dumps(answer, ensure_ascii=False))
+        click.echo(printable_json(answer))
         return
     click.echo(pprint.pformat(answer, sort_dicts=False))
     if explained:
         click.echo("Why (words that push each genre up +, or down -):")
         for genre, words in explained.words.items():
             listed = ", ".join(f"{word} {weight:+.3f}" for word, weight in words) or "none"
-            click.echo(f"  {genre} ({result.scores[genre]:.2f}): {listed}")
+            score = result.scores.get(genre, 0.0)
+            click.echo(printable(f"  {genre} ({score:.2f}): {listed}"))
 
 
 def _classify_file(
-    classifier: Classifier, rows: list[Row], output: Path, batch_size: int, concurrency: int
+    classifier: Classifier,
+    rows: list[Row],
+    output: Path,
+    batch_size: int,
+    concurrency: int,
+    raw_csv: bool,
 ) -> None:
+    """Every row to output, scored or with its error; a failure that stopped the run is raised
+    after the rows it left are written (marked not run)."""
     if isinstance(classifier, EmbeddedClassifier):
         concurrency = 1  # one model in one process: spaCy batches, threads would not help
     with click.progressbar(length=len(rows), label="classifying", file=sys.stderr) as bar:
-        results = classify_rows(
+        outcome = classify_rows(
             rows, classifier, chunk_size=batch_size, concurrency=concurrency, progress=bar.update
         )
-    write_results(rows, results, output)
-    skipped = [(row.number, r) for row, r in zip(rows, results, strict=True) if isinstance(r, str)]
-    click.echo(f"{len(rows) - len(skipped)} of {len(rows)} rows classified -> {output}", err=True)
-    for number, reason in skipped[:10]:
-        click.echo(f"  row {number} skipped: {reason}", err=True)
-    if len(skipped) > 10:
-        click.echo(
-            f"  ... and {len(skipped) - 10} more skipped rows (see 'error' in {output})", err=True
+    write_results(rows, outcome.results, output, raw_csv=raw_csv)
+    _report(rows, outcome, output)
+
+
+def _report(rows: list[Row], outcome: Outcome, output: Path) -> None:
+    """What became of the rows, as a catalogue job says it; the failure that stopped the run."""
+    refused = [
+        (row.number, result)
+        for position, (row, result) in enumerate(zip(rows, outcome.results, strict=True))
+        if isinstance(result, str) and position not in outcome.not_run
+    ]
+    scored = len(rows) - len(refused) - len(outcome.not_run)
+    click.echo(f"{scored} of {len(rows)} rows classified -> {output}", err=True)
+    for number, reason in refused[:SHOWN_PROBLEMS]:
+        click.echo(printable(f"  row {number} skipped: {reason}"), err=True)
+    if len(refused) > SHOWN_PROBLEMS:
+        more = len(refused) - SHOWN_PROBLEMS
+        click.echo(f"  ... and {more} more rows skipped (see 'error' in {output})", err=True)
+    stopped = outcome.stopped
+    if stopped is not None:
+        raise type(stopped)(
+            f"{stopped.message}; the run stopped there: the {scored} rows scored before it are "
+            f"in {output}, the {len(outcome.not_run)} rows not sent are marked 'not run'"
         )

@@ -1,4 +1,4 @@
-"""Objects in S3 for catalogue jobs: check, read, download and upload, each failure one line.
+"""Objects in S3 for catalogue jobs: check, read (streamed) and upload, each failure one line.
 
 A missing object or bucket is said as a missing local file is (a usage error); anything else AWS
 refuses (access, credentials, region) is an AwsProblem.
@@ -6,7 +6,8 @@ refuses (access, credentials, region) is an AwsProblem.
 
 from __future__ import annotations
 
-import json
+from collections.abc import Iterator
+from contextlib import closing
 from pathlib import Path
 from typing import Any
 
@@ -22,21 +23,15 @@ def check_readable(s3: Any, location: S3Location) -> None:
 
 
 class Absent(ClassifierError):
-    """No such object: read_json's caller decides what that means (never reaches the user)."""
+    """No such object: the caller decides what that means (never reaches the user)."""
 
 
-def read_json(s3: Any, location: S3Location, unreadable: type[ClassifierError]) -> Any | None:
-    """An object's JSON, or None when there is no such object; one that is not JSON is a
-    ClassifierError of the kind unreadable."""
-    try:
-        with aws_errors(f"cannot read {location}", Absent):
-            body = s3.get_object(Bucket=location.bucket, Key=location.key)["Body"].read()
-    except Absent:
-        return None
-    try:
-        return json.loads(body)
-    except (UnicodeDecodeError, ValueError) as error:
-        raise unreadable(f"{location} is not JSON: {error}") from error
+def object_chunks(s3: Any, location: S3Location, chunk_bytes: int = 1 << 16) -> Iterator[bytes]:
+    """An object's bytes, a chunk at a time (Absent: no such object)."""
+    with aws_errors(f"cannot read {location}", Absent):
+        body = s3.get_object(Bucket=location.bucket, Key=location.key)["Body"]
+    with closing(body), aws_errors(f"cannot read {location}", AwsProblem):
+        yield from body.iter_chunks(chunk_bytes)
 
 
 def upload(s3: Any, path: Path, location: S3Location) -> None:

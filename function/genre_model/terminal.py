@@ -3,6 +3,7 @@ on a terminal (stdlib only): one function, so that every message escapes it the 
 
 from __future__ import annotations
 
+import json
 import unicodedata
 
 # Format characters that reorder or hide what a terminal shows (Unicode's bidirectional
@@ -12,9 +13,8 @@ _BIDI_CONTROLS = frozenset(
 )
 
 
-def _escaped(char: str) -> str:
-    code = ord(char)
-    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+def _is_control(char: str) -> bool:
+    return char in _BIDI_CONTROLS or unicodedata.category(char) == "Cc"
 
 
 def printable(text: str) -> str:
@@ -22,6 +22,17 @@ def printable(text: str) -> str:
     returns, newlines) and bidirectional control written as a visible escape (\\x1b, \\u202e),
     so that outside text can neither drive the terminal nor forge a line of output."""
     return "".join(
-        _escaped(char) if char in _BIDI_CONTROLS or unicodedata.category(char) == "Cc" else char
+        (f"\\x{ord(char):02x}" if ord(char) < 0x100 else f"\\u{ord(char):04x}")
+        if _is_control(char)
+        else char
         for char in text
+    )
+
+
+def printable_json(value: object) -> str:
+    """value as one line of JSON, non-ASCII text kept, and every control character that JSON
+    leaves raw (DEL, C1, bidirectional controls) written as its \\u escape: the same data."""
+    return "".join(
+        f"\\u{ord(char):04x}" if _is_control(char) else char
+        for char in json.dumps(value, ensure_ascii=False)
     )

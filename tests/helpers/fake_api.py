@@ -14,12 +14,25 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 class Answer:
     """One scripted answer. body None: a /genres answer for the movies sent; a str goes as
     text/plain and anything else as JSON, unless headers name another Content-Type. hang: no
-    answer until the fake API closes (a server slower than any timeout, with no real wait)."""
+    answer until the fake API closes (a server slower than any timeout, with no real wait).
+    refuse_title: a rule of this server's alone: a /genres request with a movie whose title
+    holds this text is refused whole (422, FastAPI's detail naming that movie)."""
 
     status: int = 200
     body: object = None
     hang: bool = False
     headers: dict[str, str] = field(default_factory=dict)
+    refuse_title: str | None = None
+
+
+def refusal(body: dict, marker: str) -> dict | None:
+    """FastAPI's 422 detail for the movies of body whose title holds marker, if any."""
+    refused = [
+        {"type": "value_error", "loc": ["body", "movies", i, "title"], "msg": f"no {marker}"}
+        for i, movie in enumerate(body.get("movies", []))
+        if marker in movie["title"]
+    ]
+    return {"detail": refused} if refused else None
 
 
 def genres_body(count: int, genre: str = "Drama") -> dict:
@@ -56,14 +69,17 @@ def fake_api(
             if answer.hang:
                 closing.wait()
                 return
-            payload = answer.body
-            if payload is None:
+            payload, status = answer.body, answer.status
+            refused = refusal(body, answer.refuse_title) if answer.refuse_title else None
+            if refused:
+                payload, status = refused, 422
+            elif payload is None:
                 payload = genres_body(len(body["movies"]))
             text = isinstance(payload, str)
             data = payload.encode() if text else json.dumps(payload).encode()
             headers = {"Content-Type": "text/plain" if text else "application/json"}
             headers |= answer.headers
-            self.send_response(answer.status)
+            self.send_response(status)
             for name, value in headers.items():
                 self.send_header(name, value)
             self.send_header("Content-Length", str(len(data)))

@@ -1,6 +1,8 @@
+import json
+
 import pytest
 
-from genre_model.terminal import printable
+from genre_model.terminal import printable, printable_json
 
 
 @pytest.mark.parametrize(
@@ -25,3 +27,11 @@ def test_printable_text_is_kept_as_it_is() -> None:
 def test_no_character_below_space_is_left() -> None:
     every = "".join(map(chr, range(0x110))) + "\u2066\u2069"
     assert not any(ord(char) < 0x20 or 0x7F <= ord(char) < 0xA0 for char in printable(every))
+
+
+def test_json_for_a_terminal_is_the_same_data_without_raw_controls() -> None:
+    value = {"title": "\x1b[2J\x9b\u202eAmélie\x7f", "n": 1}
+    line = printable_json(value)
+    assert json.loads(line) == value
+    assert "Amélie" in line
+    assert printable(line) == line

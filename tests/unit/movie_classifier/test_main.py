@@ -51,9 +51,22 @@ def test_missing_or_empty_fields_are_usage_errors(args: list[str], message: str)
 
 
 def test_a_missing_model_is_reported(tmp_path: Path) -> None:
-    result = CliRunner().invoke(main, [*OTHELLO, "--model-dir", str(tmp_path / "none")])
+    result = CliRunner().invoke(main, [*OTHELLO, "--model-dir", str(tmp_path)])
     assert result.exit_code == ModelMissing.exit_code
     assert "cannot load the model: no manifest.json" in result.output
+
+
+def test_a_model_dir_that_does_not_exist_is_said_so(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    result = CliRunner().invoke(main, [*OTHELLO, "--model-dir", str(tmp_path / "none")])
+    assert result.exit_code == ModelMissing.exit_code
+    assert f"cannot load the model: --model-dir {tmp_path / 'none'} does not exist" in (
+        result.output
+    )
+    monkeypatch.setenv("MOVIE_GENRE_MODEL_DIR", str(tmp_path / "gone"))
+    result = CliRunner().invoke(main, OTHELLO)
+    assert f"MOVIE_GENRE_MODEL_DIR {tmp_path / 'gone'} does not exist" in result.output
 
 
 def help_text() -> str:
