@@ -158,8 +158,30 @@ def test_a_gradual_rollout_that_alarms_and_a_pre_traffic_check_roll_back(
         "codedeploy:PutLifecycleEventHookExecutionStatus",
         "lambda:InvokeFunction",
     ]  # no S3: the golden set is in its package
-    p99 = template["Resources"]["P99DurationAlarm"]["Properties"]
-    assert (p99["MetricName"], p99["ExtendedStatistic"]) == ("Duration", "p99")
+
+
+def test_the_latency_alarm_counts_api_requests_only_never_a_catalogue_batch(
+    template: dict[str, Any],
+) -> None:
+    """Catalogue jobs invoke the live alias from Step Functions, not through the API: a batch
+    of hundreds of rows takes seconds, and during a canary it must not roll the deploy back.
+    API Gateway's own latency of the stage counts only what came through the API."""
+    resources = template["Resources"]
+    substitutions = resources["CatalogueStateMachine"]["Properties"]["DefinitionSubstitutions"]
+    assert substitutions["ScoringFunctionArn"] == {"Ref": "GenreFunction.Alias"}
+    alarm = resources["P99DurationAlarm"]["Properties"]
+    metrics = {m["Id"]: m for m in alarm["Metrics"]}
+    stats = [m["MetricStat"] for m in metrics.values() if "MetricStat" in m]
+    assert {s["Metric"]["Namespace"] for s in stats} == {"AWS/ApiGateway"}
+    for stat in stats:
+        assert {"Name": "ApiId", "Value": {"Ref": "GenreApi"}} in stat["Metric"]["Dimensions"]
+    latency = next(s for s in stats if s["Metric"]["MetricName"] == "IntegrationLatency")
+    assert latency["Stat"] == "p99" and latency["Period"] == 60
+    (returned,) = [m for m in metrics.values() if m.get("ReturnData", True)]
+    # A quiet minute (a handful of requests) never counts, as for the error alarms.
+    assert "${AlarmMinRequests}" in returned["Expression"]["Fn::Sub"]
+    assert alarm["Threshold"] == {"Ref": "P99DurationThresholdMs"}
+    assert (alarm["EvaluationPeriods"], alarm["DatapointsToAlarm"]) == (2, 2)
 
 
 @pytest.mark.parametrize(
