@@ -14,7 +14,7 @@ from fastapi import FastAPI
 from fastapi.exceptions import RequestValidationError
 
 from genre_api.body_limits import batch_body_bytes, correction_body_bytes, movie_body_bytes
-from genre_api.feedback_store import FeedbackStore
+from genre_api.feedback_store import client_key, feedback_store
 from genre_api.json_bodies import JsonBodies
 from genre_api.refusals import refuse_invalid, refuse_too_large
 from genre_api.routes.demo import demo_router
@@ -55,15 +55,14 @@ def create_app(
     bodies = request_bodies(settings, classifier.labels)
     app.include_router(scoring_router(scorer, bodies, batch_body_bytes(settings)))
     app.include_router(explanations_router(scorer, bodies))
-    bucket = settings.feedback_bucket
-    store = FeedbackStore(bucket, settings.feedback_prefix) if bucket else None
     app.include_router(
         feedback_router(
-            store,
+            feedback_store(settings),
             bodies.correction,
             classifier.version,
             observer,
             correction_body_bytes(settings, classifier.labels),
+            client_key(settings),
         )
     )
     app.include_router(model_card_router(classifier, settings))
@@ -71,11 +70,12 @@ def create_app(
         app.include_router(demo_router())
         app.include_router(docs_router(app.title, OPENAPI_URL))
 
+    # Innermost: its 415 is logged and gets the security headers like any other answer.
+    app.add_middleware(JsonBodies)
     if observer is not None:
         from genre_api.observability import RequestTelemetry
 
-        # Innermost: it sees the scope the router fills in (the matched route).
+        # It sees the scope the router fills in (the matched route).
         app.add_middleware(RequestTelemetry, observer=observer)
     app.add_middleware(SecurityHeaders)
-    app.add_middleware(JsonBodies)
     return app

@@ -6,7 +6,14 @@ import re
 from pathlib import Path
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BeforeValidator, Field, ValidationError
+from pydantic import (
+    AfterValidator,
+    BeforeValidator,
+    Field,
+    SecretStr,
+    ValidationError,
+    model_validator,
+)
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from genre_model.constants import (
@@ -28,6 +35,9 @@ from genre_model.s3_names import is_bucket_name
 # "." or ".." segment.
 _PREFIX_SEGMENT = re.compile(r"[A-Za-z0-9!_.*'()-]+", re.ASCII)
 MAX_PREFIX_CHARS = 512
+# HMAC-SHA256's key: 32 characters of a generated secret (openssl rand -hex 32 gives 64).
+MIN_CLIENT_KEY_CHARS = 32
+SECRETS = frozenset({"feedback_client_key"})
 
 
 def default_serving_model_dir() -> Path:
@@ -134,11 +144,38 @@ class Settings(BaseSettings):
         AfterValidator(s3_key_prefix),
         Field(description="The corrections' key prefix in the feedback bucket."),
     ] = DEFAULT_FEEDBACK_PREFIX
+    feedback_dir: Annotated[
+        Path | None,
+        BeforeValidator(unset_if_empty),
+        Field(
+            description="A folder POST /feedback stores corrections in, as files at the keys the "
+            "bucket would have (no AWS needed: `make serve` sets build/feedback); not with "
+            "MOVIE_GENRE_FEEDBACK_BUCKET."
+        ),
+    ] = None
+    feedback_client_key: Annotated[
+        Annotated[SecretStr, Field(min_length=MIN_CLIENT_KEY_CHARS)] | None,
+        BeforeValidator(unset_if_empty),
+        Field(
+            description="The secret that keys the hash of an unsigned client's source address "
+            "in each stored correction; unset: a random key for this process (the same client "
+            "is then one client only until the function restarts).",
+        ),
+    ] = None
     trace_disabled: bool = Field(
         False,
         validation_alias=TRACE_DISABLED_ENV,
         description="No X-Ray traces even in Lambda (outside Lambda there are none anyway).",
     )
+
+    @model_validator(mode="after")
+    def one_feedback_store(self) -> Settings:
+        if self.feedback_bucket is not None and self.feedback_dir is not None:
+            raise ValueError(
+                "MOVIE_GENRE_FEEDBACK_BUCKET and MOVIE_GENRE_FEEDBACK_DIR are both set: "
+                "corrections go to one store"
+            )
+        return self
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -147,7 +184,11 @@ class Settings(BaseSettings):
             return cls()
         except ValidationError as error:
             problem = error.errors()[0]
-            where = str(problem["loc"][0]) if problem["loc"] else ""
+            if not problem["loc"]:  # a rule between variables (one_feedback_store)
+                raise SettingsError(problem["msg"].removeprefix("Value error, ")) from error
+            where = str(problem["loc"][0])
             # An alias is the variable's own name; a field is read from ENV_PREFIX + its name.
             name = where if where.isupper() else ENV_PREFIX + where.upper()
-            raise SettingsError(f"{name}={problem.get('input')!r}: {problem['msg']}") from error
+            # A secret is never echoed, not even in the error that refuses it.
+            shown = "'***'" if where in SECRETS else repr(problem.get("input"))
+            raise SettingsError(f"{name}={shown}: {problem['msg']}") from error

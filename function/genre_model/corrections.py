@@ -152,7 +152,9 @@ class Correction:
             raise CorrectionError(f"schema {_short(record.get('schema'))}, not {SCHEMA!r}")
         identifier = record.get("id")
         if not isinstance(identifier, str) or not _ID.fullmatch(identifier):
-            raise CorrectionError(f"id {_short(identifier)} is not a UUID4 in lower case")
+            raise CorrectionError(
+                f"id {_short(identifier)} is not a correction id (a lower-case UUID 5 or 4)"
+            )
         for name in _REQUIRED_TEXT:
             if not _is_text(record.get(name)):
                 raise CorrectionError(f"{name} is missing or empty")
@@ -222,11 +224,6 @@ def client_of_address(address: str, key: bytes) -> str:
     that one client's corrections are counted together without its address being stored."""
     digest = hmac.new(key, address.encode("utf-8", "backslashreplace"), hashlib.sha256)
     return ADDRESS_CLIENT + digest.hexdigest()[:32]
-
-
-def latest_first(corrections: Iterable[Correction]) -> list[Correction]:
-    """Newest first: by the time received, then by id (a fixed order for equal times)."""
-    return sorted(corrections, key=lambda c: (c.received_at, c.id), reverse=True)
 
 
 def normalise(text: str) -> str:

@@ -1,9 +1,15 @@
 """POST /feedback: a user's correction of a movie's genres, stored for the next training.
 
-A valid correction becomes one new S3 object (genre_api.feedback_store) and is answered 202 with
-its id; anything invalid is a 422 and nothing is stored; without a feedback bucket the route
-answers 503 "feedback is not configured". Every answer of the route names the model serving it
-(X-Model-Version), so that a client tells the function's own 503 from throttling.
+A valid correction becomes one S3 object or file (genre_api.feedback_store) and is answered 202
+with its id, also when the same client had already sent the same correction (stored once);
+anything invalid is a 422 and nothing is stored; a body that is not application/json is a 415
+(genre_api.json_bodies); without a store the route answers 503 "feedback is not configured".
+Every answer of the route names the model serving it (X-Model-Version), so that a client tells
+the function's own 503 from throttling.
+
+Each correction records its client, so that training can bound what one client weighs: the
+IAM principal API Gateway verified (AuthMode IAM), else a keyed hash of the source address API
+Gateway saw (or, outside Lambda, the TCP peer's), never the address itself.
 """
 
 # No `from __future__ import annotations`: FastAPI resolves the route's annotations, which name
@@ -14,10 +20,16 @@ from typing import TYPE_CHECKING, Annotated, Any
 from fastapi import APIRouter, Depends, HTTPException, Request, Response
 
 from genre_api.feedback_store import FeedbackStore, StoreUnavailable
+from genre_api.json_bodies import JSON_ONLY
 from genre_api.refusals import BODY_REFUSALS
 from genre_api.schemas import CorrectionSaved, CorrectionText, Message
 from genre_model.constants import MODEL_VERSION_HEADER
-from genre_model.corrections import FEEDBACK_NOT_CONFIGURED, new_correction
+from genre_model.corrections import (
+    FEEDBACK_NOT_CONFIGURED,
+    client_of_address,
+    client_of_principal,
+    new_correction,
+)
 
 if TYPE_CHECKING:
     from genre_api.observability import Observer
@@ -26,6 +38,7 @@ NOT_STORED = "the correction could not be stored; try again later"
 FEEDBACK_ANSWERS: dict[int | str, dict[str, Any]] = {
     202: {"description": "Stored, once and for good: the correction's id"},
     **BODY_REFUSALS,
+    415: {"model": Message, "description": JSON_ONLY},
     503: {
         "model": Message,
         "description": f'"{FEEDBACK_NOT_CONFIGURED}" (the deployment has no feedback bucket), '
@@ -43,14 +56,30 @@ def request_id(request: Request) -> str | None:
     return str(found or getattr(context, "aws_request_id", "") or "") or None
 
 
+def client_of(request: Request, key: bytes) -> str:
+    """Who sent the request: the IAM principal when API Gateway verified a signature, else the
+    HMAC (with key) of the source address it saw, or outside Lambda of the TCP peer's."""
+    event = request.scope.get("aws.event") or {}
+    context = event.get("requestContext") or {}
+    arn = ((context.get("authorizer") or {}).get("iam") or {}).get("userArn")
+    if isinstance(arn, str) and arn:
+        return client_of_principal(arn)
+    address = (context.get("http") or {}).get("sourceIp")
+    if not isinstance(address, str) or not address:
+        address = request.client.host if request.client else ""
+    return client_of_address(address, key)
+
+
 def feedback_router(
     store: FeedbackStore | None,
     correction_body: Callable[..., Awaitable[CorrectionText]],
     model_version: str,
     observer: "Observer | None",
     max_body_bytes: int,
+    client_key: bytes,
 ) -> APIRouter:
-    """store None: feedback is not configured. max_body_bytes: the largest body read."""
+    """store None: feedback is not configured. max_body_bytes: the largest body read.
+    client_key: the secret of the clients' address hashes."""
     router = APIRouter()
     served = {MODEL_VERSION_HEADER: model_version}
 
@@ -74,6 +103,7 @@ def feedback_router(
             description=body.description,
             genres=body.genres,
             served_by=model_version,
+            client=client_of(request, client_key),
             request_id=request_id(request),
             model_version=body.model_version,
             scores=body.scores,
@@ -81,6 +111,7 @@ def feedback_router(
         if observer is not None:
             observer.record_feedback(request, correction)
         try:
+            # False: the same client sent the same correction before; it is stored once.
             store.save(correction)
         except StoreUnavailable as error:
             if observer is not None:

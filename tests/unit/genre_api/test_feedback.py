@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -14,16 +15,23 @@ from fastapi.testclient import TestClient
 from moto import mock_aws
 
 from genre_api.app import create_app
-from genre_api.feedback_store import FeedbackStore, StoreUnavailable
+from genre_api.feedback_store import FolderFeedbackStore, S3FeedbackStore, StoreUnavailable
+from genre_api.json_bodies import JSON_ONLY
 from genre_api.service import Handler, build_handler
 from genre_api.settings import Settings, SettingsError
 from genre_model import GenreClassifier
 from genre_model.constants import MODEL_VERSION_HEADER
-from genre_model.corrections import FEEDBACK_NOT_CONFIGURED, Correction, new_correction
+from genre_model.corrections import (
+    FEEDBACK_NOT_CONFIGURED,
+    Correction,
+    client_of_address,
+    new_correction,
+)
 from tests.helpers.events import LambdaContext, load_event, with_body
 from tests.helpers.telemetry import Output, metric_values
 
 BUCKET = "corrections-test"
+KEY = "k" * 32
 PREFIX = "team/feedback"
 OTHELLO = {
     "title": "Othello",
@@ -171,18 +179,159 @@ def test_a_store_that_fails_is_a_503_worth_retrying(
 
 
 def test_the_store_never_replaces_an_object(s3: Any) -> None:
-    store = FeedbackStore(BUCKET, PREFIX)
+    store = S3FeedbackStore(BUCKET, PREFIX)
     correction = new_correction(title="A", description="B", genres=[], served_by="v")
-    key = store.save(correction)
-    with pytest.raises(StoreUnavailable, match="PreconditionFailed"):
-        store.save(correction)
-    assert json.loads(s3.get_object(Bucket=BUCKET, Key=key)["Body"].read())["id"] == correction.id
+    assert store.save(correction) is True
+    # S3's 412 to If-None-Match: * is "already stored", not a failure.
+    assert store.save(replace(correction, request_id="another")) is False
+    stored_body = s3.get_object(Bucket=BUCKET, Key=store.key(correction))["Body"].read()
+    assert json.loads(stored_body)["request_id"] is None
+
+
+def test_identical_posts_from_one_client_store_one_object(client: TestClient, s3: Any) -> None:
+    answers = [client.post("/feedback", json=OTHELLO) for _ in range(200)]
+    assert {a.status_code for a in answers} == {202}
+    assert len({a.json()["id"] for a in answers}) == 1
+    assert len(stored(s3)) == 1
+    # Another genre set, or the same one from another client, is another correction.
+    assert client.post("/feedback", json={**OTHELLO, "genres": ["Drama"]}).status_code == 202
+    other = TestClient(client.app, client=("203.0.113.9", 50000))
+    assert other.post("/feedback", json=OTHELLO).status_code == 202
+    assert len(stored(s3)) == 3
+
+
+def test_the_client_is_recorded_as_a_keyed_hash_of_its_address(
+    s3: Any, classifier: GenreClassifier, packaged: dict[str, Path]
+) -> None:
+    settings = settings_for(
+        packaged, feedback_bucket=BUCKET, feedback_prefix=PREFIX, feedback_client_key=KEY
+    )
+    app = create_app(classifier, settings)
+    for host in ("198.51.100.7", "198.51.100.7", "198.51.100.8"):
+        body = {**OTHELLO, "genres": ["Drama"] if host.endswith("8") else []}
+        TestClient(app, client=(host, 40000)).post("/feedback", json=body)
+    clients = sorted(item["body"]["client"] for item in stored(s3))
+    assert clients == sorted(
+        client_of_address(host, KEY.encode()) for host in ("198.51.100.7", "198.51.100.8")
+    )
+    assert all(c.startswith("ip-hmac:") and "198.51" not in c for c in clients)
+
+
+def test_through_lambda_the_client_is_the_iam_principal_or_the_source_ip(
+    s3: Any, handler: Handler
+) -> None:
+    event = with_body(load_event("http_api_genre.json"), json.dumps(OTHELLO), "/feedback")
+    assert handler(event, LambdaContext())["statusCode"] == 202
+    arn = "arn:aws:sts::123456789012:assumed-role/curator/session"
+    event["requestContext"]["authorizer"] = {"iam": {"userArn": arn}}
+    assert handler(event, LambdaContext())["statusCode"] == 202
+    clients = {item["body"]["client"] for item in stored(s3)}
+    source = event["requestContext"]["http"]["sourceIp"]
+    assert clients == {f"iam:{arn}", client_of_address(source, KEY.encode())}
+
+
+@pytest.mark.parametrize(
+    "content_type",
+    [
+        "text/plain",  # <form enctype="text/plain">
+        "application/x-www-form-urlencoded",  # curl -d, <form>
+        "multipart/form-data; boundary=x",
+        "application/jsonp",
+        None,
+    ],
+)
+def test_a_body_that_is_not_json_is_a_415_and_nothing_is_stored(
+    client: TestClient, s3: Any, content_type: str | None
+) -> None:
+    headers = {"content-type": content_type} if content_type else {}
+    response = client.post("/feedback", content=json.dumps(OTHELLO), headers=headers)
+    assert response.status_code == 415
+    assert response.json() == {"detail": JSON_ONLY}
+    assert response.headers["x-content-type-options"] == "nosniff"  # like every answer
+    assert stored(s3) == []
+
+
+@pytest.mark.parametrize(
+    "content_type", ["application/json", "Application/JSON; charset=utf-8", "application/x+json"]
+)
+def test_json_in_any_of_its_spellings_is_a_correction(
+    client: TestClient, s3: Any, content_type: str
+) -> None:
+    response = client.post(
+        "/feedback", content=json.dumps(OTHELLO), headers={"content-type": content_type}
+    )
+    assert response.status_code == 202
+
+
+def test_the_scoring_routes_still_read_curl_d_form_encoding_as_json(client: TestClient) -> None:
+    body = json.dumps({"title": OTHELLO["title"], "description": OTHELLO["description"]})
+    response = client.post(
+        "/genre", content=body, headers={"content-type": "application/x-www-form-urlencoded"}
+    )
+    assert response.status_code == 200
+
+
+@pytest.fixture
+def folder_client(
+    tmp_path: Path, classifier: GenreClassifier, packaged: dict[str, Path]
+) -> TestClient:
+    settings = settings_for(packaged, feedback_dir=tmp_path / "feedback")
+    return TestClient(create_app(classifier, settings))
+
+
+def files(folder: Path) -> list[Path]:
+    return sorted(path for path in folder.rglob("*") if path.is_file())
+
+
+def test_a_folder_store_keeps_corrections_as_files_in_the_same_format(
+    folder_client: TestClient, tmp_path: Path
+) -> None:
+    for _ in range(3):
+        response = folder_client.post("/feedback", json=OTHELLO)
+        assert response.status_code == 202
+    answer = response.json()
+    (saved,) = files(tmp_path / "feedback")  # once, and no temporary file left behind
+    received = datetime.fromisoformat(answer["received_at"])
+    assert saved.relative_to(tmp_path / "feedback").as_posix() == (
+        f"date={received:%Y-%m-%d}/{answer['id']}.json"
+    )
+    correction = Correction.decode(saved.read_bytes())
+    assert (correction.id, correction.genres) == (answer["id"], ("Crime", "Drama"))
+    assert correction.client is not None and correction.client.startswith("ip-hmac:")
+    assert folder_client.post("/feedback", json={**OTHELLO, "genres": ["Horror"]}).status_code == (
+        422
+    )
+    response = folder_client.post(
+        "/feedback", content=b"{}", headers={"content-type": "text/plain"}
+    )
+    assert response.status_code == 415
+    assert len(files(tmp_path / "feedback")) == 1
+
+
+def test_a_folder_that_cannot_be_written_is_unavailable_and_leaves_nothing(tmp_path: Path) -> None:
+    blocked = tmp_path / "feedback"
+    blocked.write_text("a file where the folder should be", encoding="utf-8")
+    store = FolderFeedbackStore(blocked)
+    with pytest.raises(StoreUnavailable):
+        store.save(new_correction(title="A", description="B", genres=[], served_by="v"))
+    assert files(tmp_path) == [blocked]
+
+
+def test_a_folder_store_never_replaces_a_file(tmp_path: Path) -> None:
+    store = FolderFeedbackStore(tmp_path)
+    correction = new_correction(title="A", description="B", genres=[], served_by="v")
+    assert store.save(correction) is True
+    assert store.save(replace(correction, request_id="another")) is False
+    assert Correction.decode(store.path(correction).read_bytes()).request_id is None
+    assert files(tmp_path) == [store.path(correction)]
 
 
 @pytest.fixture
 def handler(s3: Any, classifier: GenreClassifier, packaged: dict[str, Path]) -> Handler:
     """The Lambda handler, logs and metrics on (made before `output` starts capturing)."""
-    settings = settings_for(packaged, feedback_bucket=BUCKET, feedback_prefix=PREFIX)
+    settings = settings_for(
+        packaged, feedback_bucket=BUCKET, feedback_prefix=PREFIX, feedback_client_key=KEY
+    )
     return build_handler(settings, classifier)
 
 
@@ -222,7 +371,8 @@ def test_feedback_received_is_counted_by_genre(handler: Handler, output: Output)
 def test_the_schema_documents_every_answer(client: TestClient, classifier: GenreClassifier) -> None:
     spec = client.get("/openapi.json").json()
     operation = spec["paths"]["/feedback"]["post"]
-    assert {"202", "400", "413", "422", "503"} <= set(operation["responses"])
+    assert {"202", "400", "413", "415", "422", "503"} <= set(operation["responses"])
+    assert operation["responses"]["415"]["description"] == JSON_ONLY
     assert FEEDBACK_NOT_CONFIGURED in operation["responses"]["503"]["description"]
     body = spec["components"]["schemas"][
         operation["requestBody"]["content"]["application/json"]["schema"]["$ref"].split("/")[-1]
@@ -244,13 +394,24 @@ def test_the_schema_documents_every_answer(client: TestClient, classifier: Genre
         ("MOVIE_GENRE_FEEDBACK_PREFIX", "feedback/../models", "not a key prefix"),
         ("MOVIE_GENRE_FEEDBACK_PREFIX", "a//b", "not a key prefix"),
         ("MOVIE_GENRE_FEEDBACK_PREFIX", "", "not a key prefix"),
+        ("MOVIE_GENRE_FEEDBACK_CLIENT_KEY", "short secret", "at least 32 items"),
     ],
 )
 def test_the_feedback_settings_are_validated_at_start(
     monkeypatch: pytest.MonkeyPatch, variable: str, value: str, says: str
 ) -> None:
     monkeypatch.setenv(variable, value)
-    with pytest.raises(SettingsError, match=f"^{variable}=.*{says}"):
+    with pytest.raises(SettingsError, match=f"^{variable}=.*{says}") as refused:
+        Settings.from_env()
+    assert "short secret" not in str(refused.value)  # a secret is never echoed
+
+
+def test_a_bucket_and_a_folder_together_are_refused_at_start(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("MOVIE_GENRE_FEEDBACK_BUCKET", BUCKET)
+    monkeypatch.setenv("MOVIE_GENRE_FEEDBACK_DIR", str(tmp_path))
+    with pytest.raises(SettingsError, match=r"^MOVIE_GENRE_FEEDBACK_BUCKET and .*DIR are both"):
         Settings.from_env()
 
 
@@ -264,7 +425,7 @@ def test_an_empty_bucket_variable_is_no_bucket(monkeypatch: pytest.MonkeyPatch) 
 
 
 def test_received_at_decides_the_partition(s3: Any) -> None:
-    store = FeedbackStore(BUCKET, PREFIX)
+    store = S3FeedbackStore(BUCKET, PREFIX)
     late = datetime(2026, 12, 31, 23, 59, 59, tzinfo=UTC)
     for moment in (late, late + timedelta(seconds=1)):
         store.save(new_correction(title="A", description="B", genres=[], served_by="v", now=moment))

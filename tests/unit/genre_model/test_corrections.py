@@ -1,4 +1,5 @@
 import json
+import re
 import subprocess
 import sys
 from datetime import UTC, datetime, timedelta, timezone
@@ -9,8 +10,8 @@ from genre_model.corrections import (
     SCHEMA,
     Correction,
     CorrectionError,
+    client_of_address,
     genre_names,
-    latest_first,
     movie_key,
     new_correction,
 )
@@ -49,8 +50,26 @@ def test_the_key_is_partitioned_by_the_utc_date_received() -> None:
     assert made.object_key("") == f"date=2026-03-04/{made.id}.json"
 
 
-def test_every_correction_gets_its_own_id() -> None:
-    assert correction().id != correction().id
+def test_the_id_is_the_same_for_the_same_correction_from_the_same_client() -> None:
+    """Content-addressed: a repeated post is the same object; what the user saw is not part of
+    it, and case, spacing and punctuation of the movie are not either."""
+    first = correction(client="iam:a")
+    assert correction(client="iam:a", now=RECEIVED + timedelta(days=1), scores=None).id == first.id
+    assert correction(client="iam:a", title="OTHELLO!", genres=["Crime", "Drama"]).id == first.id
+    assert correction(client="iam:b").id != first.id
+    assert correction(client="iam:a", genres=["Drama"]).id != first.id
+    assert correction(client="iam:a", description="Another plot.").id != first.id
+    assert re.fullmatch(
+        r"[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}", first.id
+    )
+
+
+def test_a_clients_address_is_kept_as_a_keyed_hash() -> None:
+    client = client_of_address("198.51.100.7", b"k" * 32)
+    assert client.startswith("ip-hmac:") and "198" not in client
+    assert client == client_of_address("198.51.100.7", b"k" * 32)
+    assert client != client_of_address("198.51.100.7", b"j" * 32)  # no key, no lookup table
+    assert client != client_of_address("198.51.100.8", b"k" * 32)
 
 
 def test_an_empty_genre_list_means_none_of_these() -> None:
@@ -61,7 +80,7 @@ def test_an_empty_genre_list_means_none_of_these() -> None:
     ("change", "reason"),
     [
         ({"schema": "other/2"}, "schema 'other/2'"),
-        ({"id": "../../etc"}, "is not a UUID4"),
+        ({"id": "../../etc"}, "is not a correction id"),
         ({"title": "  "}, "title is missing or empty"),
         ({"served_by": None}, "served_by is missing"),
         ({"genres": "Drama"}, "genres 'Drama' is not a list"),
@@ -72,6 +91,11 @@ def test_an_empty_genre_list_means_none_of_these() -> None:
         ({"scores": {"Drama": "high"}}, "scores is not an object"),
         ({"scores": {"Drama": True}}, "scores is not an object"),
         ({"model_version": "x" * 500}, "model_version"),
+        ({"client": 7}, "client 7 is not a short text"),
+        ({"received_at": "0001-01-01T00:00:00+01:00"}, "is out of range"),
+        ({"received_at": "2025-12-31T23:59:59+00:00"}, "is out of range"),
+        ({"received_at": "2999-01-01T00:00:00+00:00"}, "is out of range"),
+        ({"title": "Othello \ud800"}, "a lone surrogate"),
     ],
 )
 def test_an_object_that_is_not_a_correction_says_why(change: dict, reason: str) -> None:
@@ -83,10 +107,15 @@ def test_an_object_that_is_not_a_correction_says_why(change: dict, reason: str) 
 @pytest.mark.parametrize(
     ("data", "reason"),
     [
-        (b"\xff\xfe", "not UTF-8 JSON"),
-        (b"{", "not UTF-8 JSON"),
+        (b"\xff\xfe", "not UTF-8"),
+        (b"{", "not JSON"),
         (b"[1, 2]", "not a JSON object but list"),
         (b" " * (1024 * 1024 + 1), "more than a correction can be"),
+        (b"[" * 200_000, "JSON nested deeper than 2 levels"),
+        (b'{"genres": [{"a": 1}]}', "JSON nested deeper than 2 levels"),
+        (b'{"a": ' + b"1" * 5000 + b"}", "a number longer than 40 characters"),
+        (b'{"a": Infinity}', "Infinity is not a JSON number"),
+        (b'{"a": "[[[[[[ 12345678901234567890123456789012345678901"}', "schema None"),
     ],
 )
 def test_bytes_that_are_not_a_correction_say_why(data: bytes, reason: str) -> None:
@@ -112,19 +141,16 @@ def test_the_movie_key_ignores_case_width_and_spacing(title: str, description: s
     )
 
 
+def test_the_movie_key_ignores_punctuation_and_symbols() -> None:
+    plot = "The evil Iago pretends to be friend of Othello."
+    assert movie_key("Othello", plot + " .") == movie_key("Othello", plot)
+    assert movie_key("Othello!", plot.replace(" ", " - ")) == movie_key("othello", plot)
+
+
 def test_the_movie_key_keeps_title_and_description_apart() -> None:
     assert movie_key("A B", "C") != movie_key("A", "B C")
     assert movie_key("Othello", "Another plot.") != movie_key("Othello", "A plot.")
     assert movie_key("Straße", "x") == movie_key("STRASSE", "x")
-
-
-def test_latest_first_orders_by_time_then_id() -> None:
-    early = correction(now=RECEIVED)
-    late = correction(now=RECEIVED + timedelta(seconds=1))
-    tied = correction(now=RECEIVED + timedelta(seconds=1))
-    ordered = latest_first([early, late, tied])
-    assert ordered[-1] == early
-    assert ordered[:2] == sorted([late, tied], key=lambda c: c.id, reverse=True)
 
 
 @pytest.mark.parametrize(
