@@ -9,7 +9,6 @@ model_version and score_<genre> columns go along as what the user saw.
 
 from __future__ import annotations
 
-import json
 import math
 import sys
 from collections.abc import Callable, Sequence
@@ -21,7 +20,8 @@ from typing import Any
 import click
 
 from genre_model.corrections import genre_names
-from movie_classifier.batch import read_records
+from genre_model.terminal import printable, printable_json
+from movie_classifier.batch import read_records, unneutralised
 from movie_classifier.errors import RefusedInput, UsageProblem
 from movie_classifier.http_api import HttpClassifier
 
@@ -83,8 +83,9 @@ def read_corrections(path: Path) -> list[CorrectionRow]:
     text_column, records = read_records(path, extra=("genres",))
     rows = []
     for number, record in records:
-        title = (record.get("title") or "").strip()
-        description = (record.get(text_column) or "").strip()
+        # --output's CSV read back: its neutralised cells as they were.
+        title = unneutralised(record.get("title") or "").strip()
+        description = unneutralised(record.get(text_column) or "").strip()
         cell = record.get("genres") or ""
         genres = genre_names(cell)
         problem = _problem(title, description, cell, genres)
@@ -188,10 +189,10 @@ def send_one(
     """Send one correction; print the id it was stored under."""
     identifier = api.send_correction(correction_body(title, description, names))
     if as_json:
-        click.echo(json.dumps({"id": identifier, "title": title, "genres": names}))
+        click.echo(printable_json({"id": identifier, "title": title, "genres": names}))
     else:
         said = ", ".join(names) or "none of these"
-        click.echo(f"saved correction {identifier}: {title!r} -> {said}")
+        click.echo(printable(f"saved correction {identifier}: {title!r} -> {said}"))
 
 
 def send_file(
@@ -210,13 +211,12 @@ def send_file(
         for outcome in outcomes:
             result = {"id": outcome.id} if outcome.id else {"error": outcome.problem}
             record = {"row": outcome.row.number, "title": outcome.row.title, **result}
-            click.echo(json.dumps(record, ensure_ascii=False))
+            click.echo(printable_json(record))
     failed = [outcome for outcome in outcomes if outcome.id is None]
-    click.echo(
-        f"{len(rows) - len(failed)} of {len(rows)} corrections saved to {api.endpoint}", err=True
-    )
+    saved = f"{len(rows) - len(failed)} of {len(rows)} corrections saved to {api.endpoint}"
+    click.echo(printable(saved), err=True)
     for outcome in failed[:SHOWN_FAILURES]:
-        click.echo(f"  row {outcome.row.number} not saved: {outcome.problem}", err=True)
+        click.echo(printable(f"  row {outcome.row.number} not saved: {outcome.problem}"), err=True)
     if len(failed) > SHOWN_FAILURES:
         click.echo(f"  ... and {len(failed) - SHOWN_FAILURES} more rows not saved", err=True)
     if failed:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from types import TracebackType
+from urllib.parse import urlsplit
 from typing import Any, Self
 
 import requests
@@ -35,6 +36,9 @@ from movie_classifier.errors import (
 )
 from movie_classifier.iam import SigV4
 
+LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})
+SAM_LOCAL_PORT = 3000  # sam local start-api's default
+SERVE_PORT = 8000  # make serve's (uvicorn's default)
 # What the API refuses a request for because of what it carries: with a file, that row alone.
 INPUT_STATUSES = frozenset({400, 413, 422})
 
@@ -134,6 +138,12 @@ class HttpClassifier:
             response = self.session.post(
                 url, json=body, timeout=self.timeout, allow_redirects=False
             )
+        except UnicodeDecodeError as error:
+            # requests reads a redirect's Location as UTF-8 even when it will not follow it.
+            raise ServerFailed(
+                f"{url} redirected to a Location that is not UTF-8 "
+                f"({error.object[:QUOTED_BODY_CHARS]!r}): not followed"
+            ) from error
         except requests.exceptions.Timeout as error:
             raise TimedOut(f"no answer from {url} within {self.timeout:g} s") from error
         except requests.exceptions.ConnectionError as error:
@@ -142,9 +152,7 @@ class HttpClassifier:
                 getattr(error.args[0] if error.args else None, "reason", None), ReadTimeoutError
             ):
                 raise TimedOut(f"no answer from {url} within {self.timeout:g} s") from error
-            raise Unreachable(
-                f"cannot reach {self.endpoint}: is `sam local start-api` (or the API) running?"
-            ) from error
+            raise Unreachable(f"cannot reach {self.endpoint}: {_unreachable_hint(url)}") from error
         _check_status(response, url, signed=self.session.auth is not None)
         try:
             return url, response.json()
@@ -153,6 +161,19 @@ class HttpClassifier:
                 f"{url} answered something that is not this API's (HTTP {response.status_code}): "
                 f"{_quoted_body(response)}"
             ) from error
+
+
+def _unreachable_hint(url: str) -> str:
+    """What to check when nothing answers at url: the local server that its address is the
+    default of (sam local's 3000, make serve's 8000), or the network."""
+    parts = urlsplit(url)
+    if parts.hostname in LOOPBACK:
+        if parts.port == SAM_LOCAL_PORT:
+            return "is `sam local start-api` running?"
+        if parts.port == SERVE_PORT:
+            return "is `make serve` running?"
+        return "is the API running on this port?"
+    return "check the URL, the network and any proxy"
 
 
 def _check_status(response: requests.Response, url: str, *, signed: bool) -> None:

@@ -5,7 +5,7 @@ from botocore.credentials import Credentials
 
 from movie_classifier.classifier import Movie
 from movie_classifier.errors import Refused, ServerFailed, Throttled, TimedOut, Unreachable
-from movie_classifier.http_api import HttpClassifier
+from movie_classifier.http_api import HttpClassifier, _unreachable_hint
 from movie_classifier.iam import SigV4
 from tests.helpers.fake_api import Answer, fake_api
 from tests.helpers.servers import free_port
@@ -138,5 +138,47 @@ def test_a_slow_server_times_out() -> None:
 
 
 def test_nothing_listening_is_unreachable() -> None:
-    with pytest.raises(Unreachable, match="is `sam local start-api` \\(or the API\\) running"):
+    with pytest.raises(Unreachable, match="is the API running on this port"):
         HttpClassifier(f"http://127.0.0.1:{free_port()}").classify([MOVIE])
+
+
+@pytest.mark.parametrize(
+    ("url", "hint"),
+    [
+        ("http://127.0.0.1:3000/genres", "is `sam local start-api` running?"),
+        ("http://localhost:8000/genres", "is `make serve` running?"),
+        ("http://[::1]:8123/genres", "is the API running on this port?"),
+        ("https://abc.execute-api.us-east-1.amazonaws.com/genres", "check the URL, the network"),
+        ("http://127.0.0.2:3000/genres", "check the URL, the network"),
+    ],
+)
+def test_what_to_check_depends_on_where_the_endpoint_is(url: str, hint: str) -> None:
+    assert _unreachable_hint(url).startswith(hint)
+
+
+ESCAPES = "\x1b]0;PWNED\x07\x1b[2J\x9b31m"
+
+
+@pytest.mark.parametrize(
+    ("answer", "shown"),
+    [
+        (Answer(500, {"detail": ESCAPES}), "HTTP 500"),
+        (Answer(500, ESCAPES), "HTTP 500"),
+        (Answer(302, "", headers={"Location": "http://evil.example/" + ESCAPES}), "not UTF-8"),
+        (Answer(307, "", headers={"Location": "/x" + ESCAPES[:-3]}), "redirected (HTTP 307)"),
+        (Answer(422, {"detail": [{"loc": ["body", ESCAPES], "msg": ESCAPES}]}), "HTTP 422"),
+    ],
+)
+def test_what_a_server_says_reaches_the_terminal_escaped(answer: Answer, shown: str) -> None:
+    """Bodies and headers are outside text: their control characters are printed escaped."""
+    from click.testing import CliRunner
+
+    from movie_classifier.main import main
+
+    with fake_api([answer]) as (url, _):
+        result = CliRunner().invoke(
+            main, ["--endpoint", url, "--title", "Othello", "--description", "Iago lies."]
+        )
+    assert result.exit_code != 0 and shown in result.output
+    assert "\\x1b]0;PWNED\\x07" in result.output
+    assert not [char for char in result.output if char in "\x1b\x07\x9b"]

@@ -10,6 +10,7 @@ from genre_model.constants import DEFAULT_TOP, MAX_TOP
 from movie_classifier.errors import ModelMissing, UsageProblem, exit_codes
 from movie_classifier.main import main
 from tests.helpers.data import REPO
+from tests.helpers.fake_api import Answer, fake_api
 
 OTHELLO = [
     "--title",
@@ -122,3 +123,41 @@ def test_every_usage_error_exits_2(args: list[str], message: str) -> None:
     assert result.exit_code == UsageProblem.exit_code == 2
     assert message in result.output
     assert "Traceback" not in result.output
+
+
+def test_explanation_words_and_a_corrections_id_reach_the_terminal_escaped() -> None:
+    escapes = "\x1b]0;PWNED\x07\x1b[2J"
+    explained = {
+        "scores": {"Drama": 0.7},
+        "genre": "Drama",
+        "genres": ["Drama"],
+        "explanations": {"Drama": [{"word": escapes, "weight": 0.5}]},
+        "model_version": "v1",
+    }
+    saved = {"id": escapes, "received_at": "", "model_version": "v1"}
+    with fake_api([Answer(body=explained), Answer(body=explained), Answer(body=saved)]) as (
+        url,
+        _,
+    ):
+        runs = [
+            CliRunner().invoke(main, ["--endpoint", url, *OTHELLO, "--explain"]),
+            CliRunner().invoke(main, ["--endpoint", url, *OTHELLO, "--explain", "--json"]),
+            CliRunner().invoke(main, ["--endpoint", url, *OTHELLO, "--genres", "Drama"]),
+        ]
+    for result in runs:
+        assert result.exit_code == 0, result.output
+        assert "\x1b" not in result.output and "\x07" not in result.output
+    assert "\\x1b]0;PWNED\\x07" in runs[0].output
+    assert json.loads(runs[1].output)["explanations"]["Drama"][0]["word"] == escapes
+    assert "saved correction \\x1b]0;PWNED" in runs[2].output
+
+
+def test_an_endpoint_from_the_environment_is_named_as_such(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("MOVIE_CLASSIFIER_ENDPOINT", "http://127.0.0.1:9")
+    result = CliRunner().invoke(main, [*OTHELLO, "--stack", "s"])
+    assert result.exit_code == 2
+    assert "give either --endpoint (here from MOVIE_CLASSIFIER_ENDPOINT) or --stack" in (
+        result.output
+    )
