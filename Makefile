@@ -119,8 +119,12 @@ $(BIN)/sam: $(SAM_LOCK) | $(BIN)/python
 run: $(VENV)/.installed-cli ## Set up and classify the Othello example with the model kept in the repo
 	$(BIN)/movie_classifier --title "$(OTHELLO_TITLE)" --description "$(OTHELLO_DESCRIPTION)"
 
-serve: $(VENV)/.installed-serve ## Run the API locally with uvicorn on 127.0.0.1:8000 (or PORT)
-	$(BIN)/uvicorn genre_api.handler:app --host 127.0.0.1 --port $${PORT:-8000}
+# Corrections (POST /feedback) are stored as files under build/feedback, so that the demo page's
+# "Wrong?" and movie_classifier --genres work without AWS, unless MOVIE_GENRE_FEEDBACK_BUCKET
+# names a bucket (or MOVIE_GENRE_FEEDBACK_DIR another folder; empty: feedback off).
+serve: $(VENV)/.installed-serve ## Run the API locally with uvicorn on 127.0.0.1:8000 (or PORT); corrections -> build/feedback
+	[ -n "$$MOVIE_GENRE_FEEDBACK_BUCKET" ] || export MOVIE_GENRE_FEEDBACK_DIR="$${MOVIE_GENRE_FEEDBACK_DIR-$(BUILD)/feedback}"; \
+	    exec $(BIN)/uvicorn genre_api.handler:app --host 127.0.0.1 --port $${PORT:-8000}
 
 test: $(VENV)/.installed-dev $(BIN)/sam browser ## Run the tests (unit and functional; not the Docker e2e), on every core
 	$(BIN)/pytest -n auto --dist loadscope
@@ -154,7 +158,8 @@ train: $(VENV)/.installed-train $(if $(filter minilm,$(RECIPE)),$(VENV)/.install
 	@if [ "$(RECIPE)" = lg ] && ! $(BIN)/python -c "import en_core_web_lg" 2>/dev/null; then \
 	    echo "RECIPE=lg needs en_core_web_lg: run 'make lg-model' first (it downloads from GitHub)" >&2; \
 	    exit 1; fi
-	$(BIN)/movie-genre-train prepare $(DATA_OPTION) --out $(BUILD)/corpus --text-fields "$(TEXT_FIELDS)" $(if $(FEEDBACK),--feedback "$$FEEDBACK")
+	$(BIN)/movie-genre-train prepare $(DATA_OPTION) --out $(BUILD)/corpus --text-fields "$(TEXT_FIELDS)" \
+	    $(if $(FEEDBACK),--feedback "$$FEEDBACK") $(if $(FEEDBACK_REVIEWED),--feedback-reviewed "$$FEEDBACK_REVIEWED")
 ifeq ($(RECIPE),minilm)
 	$(BIN)/movie-genre-train fine-tune --config $(CONFIG) --corpus $(BUILD)/corpus --out $(BUILD)/train
 else
