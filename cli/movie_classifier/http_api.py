@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from types import TracebackType
-from urllib.parse import urlsplit
 from typing import Any, Self
+from urllib.parse import urlsplit
 
 import requests
 from requests.adapters import HTTPAdapter

@@ -165,7 +165,7 @@ ESCAPES = "\x1b]0;PWNED\x07\x1b[2J\x9b31m"
         (Answer(500, {"detail": ESCAPES}), "HTTP 500"),
         (Answer(500, ESCAPES), "HTTP 500"),
         (Answer(302, "", headers={"Location": "http://evil.example/" + ESCAPES}), "not UTF-8"),
-        (Answer(307, "", headers={"Location": "/x" + ESCAPES[:-3]}), "redirected (HTTP 307)"),
+        (Answer(307, "", headers={"Location": "/x" + ESCAPES[:-4]}), "redirected (HTTP 307)"),
         (Answer(422, {"detail": [{"loc": ["body", ESCAPES], "msg": ESCAPES}]}), "HTTP 422"),
     ],
 )
