@@ -101,3 +101,52 @@ def test_the_bucket_parameter_takes_a_bucket_name_or_nothing(
 ) -> None:
     pattern = template["Parameters"]["FeedbackBucket"]["AllowedPattern"]
     assert (re.fullmatch(pattern, bucket) is not None) == allowed
+
+
+def test_the_feedback_bucket_expires_corrections_and_their_old_versions(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The access stack's bucket: corrections go after the retention parameter's days, older
+    versions after 30; S3 (moto) takes the rule as the stack resolves it."""
+    access = load_template(REPO / "deploy" / "environment-access.yaml")
+    retention = access["Parameters"]["FeedbackRetentionDays"]
+    assert (retention["Type"], retention["Default"], retention["MinValue"]) == ("Number", 365, 1)
+    bucket = access["Resources"]["FeedbackStore"]["Properties"]
+    rules = Resolver({"FeedbackRetentionDays": "90"})(bucket["LifecycleConfiguration"])["Rules"]
+    expire = next(rule for rule in rules if "ExpirationInDays" in rule)
+    assert expire["ExpirationInDays"] == "90"
+    assert expire["NoncurrentVersionExpiration"]["NoncurrentDays"] == 30
+    assert "Prefix" not in expire and "Filter" not in expire  # every object
+    assert any(rule.get("ExpiredObjectDeleteMarker") is True for rule in rules)
+    assert bucket["VersioningConfiguration"]["Status"] == "Enabled"
+
+    import boto3
+    from moto import mock_aws
+
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
+        monkeypatch.setenv(name, "testing")
+    with mock_aws():
+        s3 = boto3.client("s3", region_name="us-east-1")
+        s3.create_bucket(Bucket=BUCKET)
+        s3.put_bucket_lifecycle_configuration(
+            Bucket=BUCKET,
+            LifecycleConfiguration={"Rules": [as_s3_rule(rule) for rule in rules]},
+        )
+        applied = s3.get_bucket_lifecycle_configuration(Bucket=BUCKET)["Rules"]
+    assert [rule["ID"] for rule in applied] == [rule["Id"] for rule in rules]
+    assert applied[0]["Expiration"] == {"Days": 90}
+    assert applied[0]["NoncurrentVersionExpiration"]["NoncurrentDays"] == 30
+
+
+def as_s3_rule(rule: dict[str, Any]) -> dict[str, Any]:
+    """A CloudFormation lifecycle rule as S3's API spells it."""
+    made: dict[str, Any] = {"ID": rule["Id"], "Status": rule["Status"], "Filter": {}}
+    if "ExpirationInDays" in rule:
+        made["Expiration"] = {"Days": int(rule["ExpirationInDays"])}
+    if rule.get("ExpiredObjectDeleteMarker"):
+        made["Expiration"] = {"ExpiredObjectDeleteMarker": True}
+    if "NoncurrentVersionExpiration" in rule:
+        made["NoncurrentVersionExpiration"] = rule["NoncurrentVersionExpiration"]
+    if "AbortIncompleteMultipartUpload" in rule:
+        made["AbortIncompleteMultipartUpload"] = rule["AbortIncompleteMultipartUpload"]
+    return made
