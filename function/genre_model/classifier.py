@@ -80,8 +80,9 @@ def load_pipeline(pipeline_dir: Path, labels: list[str]) -> Language:
     """
     import spacy  # deferred: the CLI imports this module without spaCy installed
 
-    # Registered before loading: the transformer recipe's component and the serialized tokenizer.
-    from genre_model import onnx_textcat, tokenizer  # noqa: F401
+    # Registered before loading: the minilm and static recipes' components and the serialized
+    # tokenizer.
+    from genre_model import onnx_textcat, static_textcat, tokenizer  # noqa: F401
 
     if not (pipeline_dir / "meta.json").is_file():
         raise ModelError(f"{pipeline_dir} is not a spaCy pipeline (no meta.json)")
@@ -155,6 +156,10 @@ class GenreClassifier:
             pipe.read_chars for _name, pipe in self._nlp.pipeline if hasattr(pipe, "read_chars")
         ]
         return min((read(text) for read in readers), default=len(text))
+
+    def components(self) -> list[tuple[str, Any]]:
+        """The pipeline's components (name, component), in the order they run."""
+        return list(self._nlp.pipeline)
 
     def tokenize(self, text: str) -> Doc:
         """The model's own tokens for text (no component runs); inside memory_zone() when

@@ -4,7 +4,9 @@ A word's weight for a genre is how much that genre's score falls when every occu
 word is removed from the title and the description: positive, the word pushes the genre up;
 negative, it pushes it down. The text is the model's own input (compose_text), so calling the
 model on the text without the word moves the score by exactly that amount. It asks nothing of the
-model's architecture, so it serves the bag-of-words and the transformer recipes alike.
+model's architecture, so it serves the bag-of-words and the transformer recipes alike; the static
+recipe's component computes the same scores in closed form, for every word at once
+(genre_model.static_textcat), instead of scoring each variant text.
 
 Words are the tokens of the model's own tokenizer, case as written, punctuation and spaces left
 out; each distinct word is scored once, so the cost grows with the vocabulary of the text. A word
@@ -68,6 +70,22 @@ def candidate_words(doc: Doc, fields: Sequence[tuple[int, int]], read_chars: int
     return list(seen)
 
 
+def scores_without_each(
+    classifier: GenreClassifier, doc: Doc, words: Sequence[str]
+) -> list[dict[str, float]]:
+    """The scores of doc, then of doc without each word. A last component that computes them
+    itself (`cats_without`: the static recipe's, exactly and in closed form) does so; the
+    components before it (a blended bag-of-words) score the variant texts as usual."""
+    *earlier, (_name, last) = classifier.components()
+    if not hasattr(last, "cats_without"):
+        return classifier.score_texts([doc, *variants_without(doc, words)])
+    docs = [doc, *variants_without(doc, words)] if earlier else [doc]
+    for _earlier_name, component in earlier:
+        batched = getattr(component, "pipe", None)  # a plain function component has none
+        docs = list(batched(docs)) if batched else [component(each) for each in docs]
+    return last.cats_without(docs[0], words, docs[1:])  # type: ignore[no-any-return]
+
+
 def explain(
     classifier: GenreClassifier, title: str, description: str, top: int = DEFAULT_TOP
 ) -> Explanation:
@@ -80,7 +98,7 @@ def explain(
     with classifier.memory_zone():  # the Docs and their new words are freed at its end
         doc = classifier.tokenize(text)
         words = candidate_words(doc, fields, classifier.read_chars(text))
-        base, *variants = classifier.score_texts([doc, *variants_without(doc, words)])
+        base, *variants = scores_without_each(classifier, doc, words)
     explained = {}
     for label in classifier.labels:
         weights = [

@@ -167,6 +167,39 @@ def fine_tune_command(config: Path, corpus_dir: Path, out_dir: Path) -> None:
     )
 
 
+@main.command("static")
+@click.option(
+    "--config",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=Path("training/configs/static.cfg"),
+    show_default=True,
+    help="The static recipe's settings.",
+)
+@corpus_option
+@directory_option("out", "build/train", "model-best/ (a spaCy pipeline) and static.json go here.")
+@click.option(
+    "--teacher",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    default=None,
+    help="The encoder to distil from (transformers' format, e.g. the minilm recipe's "
+    "build/train/encoder) [default: the config's, else the pretrained MiniLM].",
+)
+def static_command(config: Path, corpus_dir: Path, out_dir: Path, teacher: Path | None) -> None:
+    """Distil a static embedding model from a sentence encoder, train it with a head on the
+    genres and write it as a spaCy pipeline (numpy and tokenizers to serve)."""
+    from genre_training.static_recipe import REPORT_FILE, train_static_recipe
+
+    report = train_static_recipe(config, corpus_dir, out_dir, teacher)
+    click.echo(
+        f"teacher {report['teacher']} ({'cached' if report['distill_cached'] else 'distilled'}); "
+        f"best epoch {report['best_epoch']} of {len(report['epochs'])} "
+        f"({report['train_minutes']:.1f} min); test micro F1 tuned: float32 "
+        f"{report['float32']['test_micro_f1_tuned']:.4f}, {report['vector_dtype']} "
+        f"{report['stored']['test_micro_f1_tuned']:.4f}; bag-of-words blend weight "
+        f"{report['blend']['weight']} -> {out_dir}/model-best, {out_dir}/{REPORT_FILE}"
+    )
+
+
 @main.command("evaluate")
 @model_option
 @corpus_option

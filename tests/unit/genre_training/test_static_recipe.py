@@ -1,0 +1,101 @@
+"""The static recipe's step end to end on a tiny teacher (a one-layer BERT built in the test, as
+the minilm recipe's tests build it: distilled with model2vec in a second), and its errors."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+import spacy
+
+from genre_model.static_textcat import FACTORY, WEIGHTS_FILE, StaticWeights
+from genre_training.errors import StepError
+from genre_training.metrics import tuned_micro_f1
+from genre_training.onnx_pipeline import BOW_COMPONENT
+from genre_training.pipelines import COMPONENT, score_splits
+from genre_training.splits import read_splits
+from tests.helpers.data import FIXTURE_MODEL, REPO
+
+pytest.importorskip("torch", reason="the static recipe's training needs PyTorch (TRANSFORMER=1)")
+pytest.importorskip("model2vec", reason="the static recipe's distillation needs model2vec")
+
+from genre_training.static_recipe import REPORT_FILE, train_static_recipe
+
+CONFIG = REPO / "training" / "configs" / "static.cfg"
+
+
+@pytest.fixture
+def run_step(fixture_corpus: Path, tmp_path: Path) -> Callable[..., dict]:
+    """The static recipe's step on the fixture corpus into tmp_path/train, its cache in
+    tmp_path/cache; teacher: the tiny BERT (its 16 dimensions reduced to 8)."""
+
+    def run(teacher: Path, **overrides: object) -> dict[str, Any]:
+        base = {
+            "paths.cache": str(tmp_path / "cache"),
+            "paths.bow_model": None,
+            "distill.pca_dims": 8,
+            "training.epochs": 2,
+            "training.max_train": 200,
+        }
+        return train_static_recipe(
+            CONFIG, fixture_corpus, tmp_path / "train", teacher, {**base, **overrides}
+        )
+
+    return run
+
+
+def figures_of(pipeline: Path, corpus: Path) -> dict[str, float]:
+    prepared, splits = read_splits(corpus)
+    labels = prepared["labels"]
+    truth = {name: splits[name].truth for name in ("dev", "test")}
+    return tuned_micro_f1(truth, score_splits(spacy.load(pipeline), labels, splits), labels)
+
+
+def test_a_teacher_is_distilled_once_and_the_pipeline_scores_as_its_report_says(
+    run_step: Callable[..., dict], tiny_base: Path, fixture_corpus: Path, tmp_path: Path
+) -> None:
+    report = run_step(tiny_base, **{"training.hidden": 4})
+    assert json.loads((tmp_path / "train" / REPORT_FILE).read_text()) == report
+    assert report["teacher"] == str(tiny_base) and not report["distill_cached"]
+    assert report["dims"] == 8 and [e["epoch"] for e in report["epochs"]] == [1, 2]
+    assert report["train_movies"] == 200 and report["blend"] == {"weight": 0.0, "tried": {}}
+    pipeline = tmp_path / "train" / "model-best"
+    assert 'factory = "static_textcat_multilabel"' in (pipeline / "config.cfg").read_text()
+    assert figures_of(pipeline, fixture_corpus) == report["stored"]
+    weights = StaticWeights.load(pipeline / COMPONENT / WEIGHTS_FILE)
+    assert weights.vectors.dtype == np.int8 and weights.scales is not None  # static.cfg's
+    assert [w.shape for w, _b in weights.layers] == [(8, 4), (4, 8)]  # 8 dims, 4 hidden, 8 labels
+
+    again = run_step(tiny_base, **{"training.epochs": 1})
+    assert again["distill_cached"] and again["distilled"] == report["distilled"]
+
+
+def test_the_blend_with_bag_of_words_is_chosen_on_validation(
+    run_step: Callable[..., dict], tiny_base: Path, fixture_corpus: Path, tmp_path: Path
+) -> None:
+    # 1.0 (the bag of words alone) beats a static model of a random tiny teacher on validation.
+    report = run_step(
+        tiny_base,
+        **{"paths.bow_model": str(FIXTURE_MODEL), "blend.weights": [0.0, 1.0]},
+    )
+    assert set(report["blend"]["tried"]) == {"0.0", "1.0"}
+    pipeline = tmp_path / "train" / "model-best"
+    nlp = spacy.load(pipeline)
+    if report["blend"]["weight"] > 0:
+        assert nlp.pipe_names == [BOW_COMPONENT, COMPONENT]
+    chosen = report["blend"]["tried"][str(report["blend"]["weight"])]
+    assert figures_of(pipeline, fixture_corpus) == pytest.approx(chosen)
+    assert nlp.get_pipe(COMPONENT).bow_weight == report["blend"]["weight"]  # type: ignore[attr-defined]
+    assert nlp.get_pipe(COMPONENT).labels == tuple(read_splits(fixture_corpus)[0]["labels"])  # type: ignore[attr-defined]
+    assert FACTORY in nlp.config["components"][COMPONENT]["factory"]
+
+
+def test_a_teacher_that_is_not_an_encoder_directory_is_a_clear_error(
+    run_step: Callable[..., dict], tmp_path: Path
+) -> None:
+    with pytest.raises(StepError, match="not a transformers model directory"):
+        run_step(tmp_path)
