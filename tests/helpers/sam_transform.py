@@ -69,11 +69,11 @@ def transformed_template() -> dict[str, Any]:
     return loaded
 
 
-def _references(node: Any) -> Iterator[str]:
+def references(node: Any) -> Iterator[str]:
     """The logical ids a node names through Ref, Fn::GetAtt and Fn::Sub."""
     if isinstance(node, list):
         for item in node:
-            yield from _references(item)
+            yield from references(item)
     elif isinstance(node, dict):
         for key, value in node.items():
             if key == "Ref" and isinstance(value, str):
@@ -84,9 +84,9 @@ def _references(node: Any) -> Iterator[str]:
                 text = value if isinstance(value, str) else value[0]
                 yield from _SUB_NAME.findall(text)
                 if not isinstance(value, str):
-                    yield from _references(value[1])
+                    yield from references(value[1])
             else:
-                yield from _references(value)
+                yield from references(value)
 
 
 def direct_dependencies(template: dict[str, Any]) -> dict[str, set[str]]:
@@ -97,7 +97,7 @@ def direct_dependencies(template: dict[str, Any]) -> dict[str, set[str]]:
     for name, resource in resources.items():
         depends_on = resource.get("DependsOn", [])
         named = {*([depends_on] if isinstance(depends_on, str) else depends_on)}
-        named |= set(_references(resource.get("Properties", {})))
+        named |= set(references(resource.get("Properties", {})))
         found[name] = {n for n in named if n in resources and n != name}
     return found
 
