@@ -130,7 +130,7 @@ run: $(VENV)/.installed-cli ## Set up and classify the Othello example with the 
 # "Wrong?" and movie_classifier --genres work without AWS, unless MOVIE_GENRE_FEEDBACK_BUCKET
 # names a bucket (or MOVIE_GENRE_FEEDBACK_DIR another folder; empty: feedback off).
 serve: $(VENV)/.installed-serve ## Run the API locally with uvicorn on 127.0.0.1:8000 (or PORT); corrections -> build/feedback
-	[ -n "$$MOVIE_GENRE_FEEDBACK_BUCKET" ] || export MOVIE_GENRE_FEEDBACK_DIR="$${MOVIE_GENRE_FEEDBACK_DIR-$(BUILD)/feedback}"; \
+	[ -n "$${MOVIE_GENRE_FEEDBACK_BUCKET:-}" ] || export MOVIE_GENRE_FEEDBACK_DIR="$${MOVIE_GENRE_FEEDBACK_DIR-$(BUILD)/feedback}"; \
 	    exec $(BIN)/uvicorn genre_api.handler:app --host 127.0.0.1 --port $${PORT:-8000}
 
 test: $(VENV)/.installed-dev $(BIN)/sam browser ## Run the tests (unit and functional; not the Docker e2e), on every core
