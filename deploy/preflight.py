@@ -9,8 +9,9 @@ It changes nothing: STS, Lambda, CloudFormation, ECR and S3 reads only, and `doc
 - concurrency: the environment's reservations (samconfig.toml's ReservedConcurrency, and one
   for the pre-traffic hook with it) against the account's quota, of which AWS keeps 10
   unreserved (a new account's quota is often 10: nothing may be reserved there);
-- the bootstrap stacks (SAM's managed stack, the account's, the environment's access stack),
-  SAM's artifacts bucket and the image repository;
+- the bootstrap stacks (SAM's managed stack, the account's, the environment's access stack:
+  none is needed for a deploy by hand, but none may be stuck), SAM's artifacts bucket and the
+  image repository;
 - the environment's stack: a state a deploy cannot start from (ROLLBACK_COMPLETE after a failed
   first create, a failed rollback or delete, an operation under way), the recovery command and
   who may run it, with the first failure CloudFormation recorded;
@@ -159,18 +160,23 @@ def check_concurrency(env: Environment, clients: Clients) -> Check:
 
 
 def check_bootstrap(env: Environment, clients: Clients) -> Iterator[Check]:
+    """What `make bootstrap` makes. A deploy by hand needs none of it (sam deploy makes SAM's
+    stack; without the access stack it deploys as the caller, with no boundary); a bootstrap
+    stack in a state it cannot be updated from must be cleared first."""
     from botocore.exceptions import ClientError
 
     names = sam_names(env)
-    bootstrap = f"make bootstrap ENV={env.name} GITHUB_REPOSITORY=... (an administrator, once)"
-    for stack in (names["managed_stack"], ACCOUNT_STACK, env.access_stack):
-        found = _stack(clients, stack)
-        if found is None:
-            yield Check(f"stack {stack}", False, f"missing: {bootstrap}")
-        elif found["StackStatus"] not in DEPLOYABLE - {"REVIEW_IN_PROGRESS"}:
-            yield Check(f"stack {stack}", False, f"{found['StackStatus']}: {bootstrap}")
-        else:
-            yield Check(f"stack {stack}", True, found["StackStatus"])
+    bootstrap = f"make bootstrap ENV={env.name} GITHUB_REPOSITORY=..."
+    for stack, missing in (
+        (names["managed_stack"], "none yet: sam deploy makes it (resolve_s3)"),
+        (ACCOUNT_STACK, f"none: no model registry yet ({bootstrap} makes it)"),
+        (
+            env.access_stack,
+            f"none: deploying as the caller, with no permissions boundary nor the environment's "
+            f"buckets ({bootstrap} makes them; the GitHub workflow needs them)",
+        ),
+    ):
+        yield check_stack(clients, stack, env.region, missing, then=f"run {bootstrap}")
     bucket = stack_outputs(clients("cloudformation"), names["managed_stack"]).get("SourceBucket")
     if bucket:
         try:
@@ -179,7 +185,7 @@ def check_bootstrap(env: Environment, clients: Clients) -> Iterator[Check]:
             )
             yield Check("SAM's artifacts bucket", True, f"s3://{bucket}/{env.artifacts_prefix}/")
         except ClientError as error:
-            yield Check("SAM's artifacts bucket", False, f"{bucket}: {error}: {bootstrap}")
+            yield Check("SAM's artifacts bucket", False, f"{bucket}: {error}: run {bootstrap}")
     (repository,) = names["image_repositories"].values()
     try:
         clients("ecr").describe_repositories(repositoryNames=[repository])
@@ -190,21 +196,24 @@ def check_bootstrap(env: Environment, clients: Clients) -> Iterator[Check]:
         yield Check("image repository", True, f"{repository}: sam deploy creates it")
 
 
-def check_stack(env: Environment, clients: Clients, role_arn: str) -> Check:
-    found = _stack(clients, env.stack)
+def check_stack(
+    clients: Clients, stack: str, region: str, missing: str, then: str, role_arn: str = ""
+) -> Check:
+    """A stack's state: fine to create or update, or what to do first and who may do it."""
+    found = _stack(clients, stack)
     if found is None:
-        return Check(f"stack {env.stack}", True, "none yet: this deploy creates it")
+        return Check(f"stack {stack}", True, missing)
     status = found["StackStatus"]
     if status in DEPLOYABLE:
-        return Check(f"stack {env.stack}", True, status)
-    where = f"--stack-name {env.stack} --region {env.region}"
+        return Check(f"stack {stack}", True, status)
+    where = f"--stack-name {stack} --region {region}"
     role = f" --role-arn {role_arn}" if role_arn else ""
     if status.endswith("_IN_PROGRESS"):
         return Check(
-            f"stack {env.stack}",
+            f"stack {stack}",
             False,
             f"{status}: wait for it (anyone who may describe it): aws cloudformation "
-            f"describe-stacks {where} --query 'Stacks[0].StackStatus'; then deploy again",
+            f"describe-stacks {where} --query 'Stacks[0].StackStatus'; then {then}",
         )
     if status == "UPDATE_ROLLBACK_FAILED":
         command = f"aws cloudformation continue-update-rollback {where}{role}"
@@ -213,18 +222,22 @@ def check_stack(env: Environment, clients: Clients, role_arn: str) -> Check:
             f"aws cloudformation delete-stack {where}{role} && "
             f"aws cloudformation wait stack-delete-complete {where}"
         )
-    cause = first_failure(env, clients)
     return Check(
-        f"stack {env.stack}",
+        f"stack {stack}",
         False,
-        f"{status}, which sam deploy cannot update{cause}. {ADMINISTRATOR} runs: {command}; "
-        f"then deploy again",
+        f"{status}, which cannot be updated{first_failure(clients, stack)}. {ADMINISTRATOR} "
+        f"runs: {command}; then {then}",
     )
 
 
-def first_failure(env: Environment, clients: Clients) -> str:
+def first_failure(clients: Clients, stack: str) -> str:
     """The earliest failure CloudFormation recorded for the stack, as ' (first failure: ...)'."""
-    events = clients("cloudformation").describe_stack_events(StackName=env.stack)["StackEvents"]
+    from botocore.exceptions import ClientError
+
+    try:
+        events = clients("cloudformation").describe_stack_events(StackName=stack)["StackEvents"]
+    except ClientError:
+        return ""  # the deploy role reads only its own stack's events
     failed = [e for e in events if e.get("ResourceStatus", "").endswith("_FAILED")]
     if not failed:
         return ""
@@ -254,7 +267,9 @@ def preflight(env: Environment, clients: Clients, docker: str = "docker") -> lis
         access = stack_outputs(clients("cloudformation"), env.access_stack)
         checks.append(check_concurrency(env, clients))
         checks.extend(check_bootstrap(env, clients))
-        checks.append(check_stack(env, clients, access.get("CloudFormationRoleArn", "")))
+        role = access.get("CloudFormationRoleArn", "")
+        first = "none yet: this deploy creates it"
+        checks.append(check_stack(clients, env.stack, env.region, first, "deploy again", role))
     checks.append(check_docker(docker))
     return checks
 

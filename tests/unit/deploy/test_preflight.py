@@ -215,7 +215,7 @@ def test_a_failed_first_create_says_why_and_the_one_command_that_clears_it(
     account.fail_first_create(dev.stack, "GenreApiStage", ROUTE_NOT_FOUND)
     check = run(account, "dev", docker)[f"stack {dev.stack}"]
     assert not check.ok
-    assert check.says.startswith("ROLLBACK_COMPLETE, which sam deploy cannot update")
+    assert check.says.startswith("ROLLBACK_COMPLETE, which cannot be updated")
     assert f"(first failure: GenreApiStage: {ROUTE_NOT_FOUND})" in check.says
     role = f"arn:aws:iam::{DEFAULT_ACCOUNT_ID}:role/movie-genre/movie-genre-dev-cf"
     where = f"--stack-name {dev.stack} --region {dev.region}"
@@ -247,11 +247,24 @@ def test_every_state_a_deploy_cannot_start_from_says_what_to_do(
     assert not check.ok and check.says.startswith(status) and command in check.says
 
 
-def test_missing_bootstrap_stacks_say_make_bootstrap(account: Account, docker: str) -> None:
+def test_a_deploy_by_hand_needs_no_bootstrap_and_is_told_what_it_lacks(
+    account: Account, docker: str
+) -> None:
+    """sam deploy makes SAM's stack; without the access stack it deploys as the caller."""
     checks = run(account, "dev", docker)
-    missing = [line for line in failed(checks) if "missing: make bootstrap ENV=dev" in line]
-    assert len(missing) == 3  # SAM's managed stack, the account's, dev's access stack
-    assert checks["image repository"].ok  # sam deploy makes it
+    assert failed(checks) == []
+    access = checks[f"stack {environment('dev').access_stack}"]
+    assert "no permissions boundary" in access.says and "make bootstrap ENV=dev" in access.says
+
+
+def test_a_stuck_bootstrap_stack_says_what_clears_it(account: Account, docker: str) -> None:
+    dev = environment("dev")
+    bootstrapped(account, dev)
+    account.fail_first_create(dev.access_stack, "DeployRole", "AccessDenied")
+    check = run(account, "dev", docker)[f"stack {dev.access_stack}"]
+    assert not check.ok
+    assert "aws cloudformation delete-stack --stack-name movie-genre-access-dev" in check.says
+    assert check.says.endswith("then run make bootstrap ENV=dev GITHUB_REPOSITORY=...")
 
 
 def test_docker_that_does_not_answer(account: Account, tmp_path: Path) -> None:
@@ -264,14 +277,18 @@ def test_docker_that_does_not_answer(account: Account, tmp_path: Path) -> None:
 def test_the_command_prints_one_line_per_check_and_fails_on_any(
     account: Account,
     docker: str,
+    tmp_path: Path,
     capsys: pytest.CaptureFixture[str],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setattr(preflight, "session_clients", lambda region: account.client)
+    preflight.main(["dev", "--docker", docker])
+    passed = capsys.readouterr().out.splitlines()
+    assert len(passed) >= 7 and all(line.startswith("✓ ") for line in passed)
     with pytest.raises(SystemExit, match="cannot be deployed"):
-        preflight.main(["dev", "--docker", docker])
+        preflight.main(["dev", "--docker", str(tmp_path / "no-docker")])
     lines = capsys.readouterr().out.splitlines()
-    assert lines and all(line[:2] in {"✓ ", "✗ "} for line in lines)
+    assert [line for line in lines if line.startswith("✗ ")] == [lines[-1]]  # Docker's
 
 
 def iam_request(operation: str, params: dict[str, Any], env: Environment) -> tuple[str, str, dict]:
