@@ -13,6 +13,7 @@ from click.core import ParameterSource
 
 from genre_model.constants import DEFAULT_TOP, MAX_TOP
 from genre_model.locations import MODEL_DIR_ENV
+from genre_model.movie_fields import movie_problem
 from genre_model.terminal import printable, printable_json
 from movie_classifier import catalogue, feedback
 from movie_classifier.batch import (
@@ -37,7 +38,7 @@ from movie_classifier.constants import (
 )
 from movie_classifier.embedded import EmbeddedClassifier
 from movie_classifier.endpoint import parse_endpoint
-from movie_classifier.errors import ClassifierError, UsageProblem, exit_codes
+from movie_classifier.errors import ClassifierError, RefusedInput, UsageProblem, exit_codes
 from movie_classifier.http_api import HttpClassifier
 from movie_classifier.iam import api_region, aws_signer, custom_domain
 from movie_classifier.s3_location import LOCAL_OR_S3, S3Location
@@ -389,6 +390,9 @@ def _classify_one(
     classifier: Classifier, title: str, description: str, as_json: bool, explain: int | None
 ) -> None:
     movie = Movie(title.strip(), description.strip())
+    problem = movie_problem(movie.title, movie.description)
+    if problem:  # the API's limits, in every mode: in-process scores nothing the API refuses
+        raise RefusedInput(f"the API refuses this movie: {problem}")
     explained = classifier.explain(movie, explain) if explain else None
     result = explained.classified if explained else classifier.classify([movie])[0]
     answer: dict[str, object] = {"title": title, "description": description, "genre": result.genre}

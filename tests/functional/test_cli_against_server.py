@@ -7,13 +7,24 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
+import boto3
 import pandas as pd
 import pytest
+from moto import mock_aws
 
+from genre_api.service import build_handler
+from genre_api.settings import Settings
 from genre_model.constants import MAX_TOP
+from movie_classifier.catalogue_job import Execution, ItemCounts, JobInput
+from movie_classifier.catalogue_results import collect
 from tests.helpers.data import MAIN_DATA
+from tests.helpers.distributed_map import run_map
+from tests.helpers.refused_rows import catalogue_with_refused_rows
 from tests.helpers.servers import served_api
+
+MOTO_KEYS = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
 
 BIN = Path(sys.executable).parent
 ROWS = 300
@@ -87,11 +98,37 @@ def test_one_movie_over_http_prints_the_original_dict(server: str) -> None:
     assert "'genre': '" in result.stdout
 
 
-def test_a_refused_request_shows_the_servers_message(server: str) -> None:
-    result = classify("--endpoint", server, "--title", "x" * 400, "--description", "y")
+def test_a_deployments_own_stricter_limit_lands_on_its_rows(tmp_path: Path) -> None:
+    """A server whose limit the CLI does not know (titles of at most 20 characters here): one
+    movie shows its 422; in a file, the refused chunks are sent again row by row, and only the
+    long titles' rows get the server's words."""
+    source = tmp_path / "movies.csv"
+    pd.DataFrame(
+        {
+            "title": ["Heat", "A title of thirty characters!!", "Up", "Alien"],
+            "description": ["A heist.", "A plot.", "A balloon.", "A ship."],
+        }
+    ).to_csv(source, index=False)
+    with served_api(env={"MOVIE_GENRE_MAX_TITLE_CHARS": "20"}) as strict:
+        one = classify("--endpoint", strict, "--title", "x" * 30, "--description", "y")
+        file = classify(
+            "--endpoint", strict, "--file", str(source), "--output", str(tmp_path / "out.jsonl")
+        )
+    assert one.returncode == 6
+    assert "HTTP 422" in one.stderr and "title: String should have at most 20" in one.stderr
+    assert "Traceback" not in one.stderr
+    assert file.returncode == 0, file.stderr
+    rows = read_jsonl(tmp_path / "out.jsonl")
+    assert [row.get("genre") is not None for row in rows] == [True, False, True, True]
+    assert rows[1]["error"].startswith("refused by the API: title: String should have at most 20")
+
+
+@pytest.mark.parametrize("mode", ["embedded", "http"])
+def test_one_movie_over_the_apis_limits_is_refused_in_every_mode(server: str, mode: str) -> None:
+    where = ["--endpoint", server] if mode == "http" else []
+    result = classify(*where, "--title", "x" * 400, "--description", "y")
     assert result.returncode == 6
-    assert "HTTP 422" in result.stderr and "title" in result.stderr
-    assert "Traceback" not in result.stderr
+    assert "Error: the API refuses this movie: title over 300 characters" in result.stderr
 
 
 @pytest.mark.parametrize("mode", ["embedded", "http"])
@@ -134,3 +171,78 @@ def test_the_most_words_the_cli_asks_for_the_api_gives(server: str) -> None:
     too_many = classify("--endpoint", server, *movie, "--explain", str(MAX_TOP + 1))
     assert too_many.returncode == 2
     assert f"1<=x<={MAX_TOP}" in too_many.stderr
+
+
+def read_jsonl(path: Path) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in path.read_text().splitlines()]
+
+
+def catalogue_job_rows(source: Path, work: Path) -> list[dict[str, Any]]:
+    """The same file as a catalogue job: the Distributed Map's stand-in hands its batches to the
+    function's handler (as deployed: default settings and model), and the CLI's merge writes
+    what `--file s3://...` writes."""
+    bucket, key = "catalogue", "input/movies.csv"
+    job = {
+        "format": "csv",
+        "input": {"bucket": bucket, "key": key},
+        "results": {"bucket": bucket, "prefix": "results/job"},
+    }
+    with mock_aws():
+        s3 = boto3.client("s3", region_name="us-east-1", **MOTO_KEYS)
+        s3.create_bucket(Bucket=bucket)
+        s3.put_object(Bucket=bucket, Key=key, Body=source.read_bytes())
+        run = run_map(s3, job, build_handler(Settings()), name="refused", max_items=16)
+        execution = Execution(
+            run.execution_arn,
+            "SUCCEEDED",
+            JobInput.from_json(json.dumps(job), run.execution_arn),
+            run.output,
+            map_run_arn=run.map_run_arn,
+            items=ItemCounts(run.total, run.total),
+        )
+        collect(s3, execution, work / "catalogue.jsonl", work)
+    return read_jsonl(work / "catalogue.jsonl")
+
+
+def test_every_mode_scores_the_good_rows_and_refuses_the_same_rows(
+    server: str, tmp_path: Path
+) -> None:
+    """100 real movies, 3 of them over the API's limits: in-process, over HTTP (uvicorn, as
+    `make serve` runs it) and as a catalogue job, the same 97 rows are scored alike and the same
+    3 rows get the same error, under their CSV row numbers."""
+    source = tmp_path / "movies.csv"
+    refused = catalogue_with_refused_rows(source)
+    runs = {
+        "in-process": classify("--file", str(source), "--output", str(tmp_path / "local.jsonl")),
+        "http": classify(
+            "--endpoint",
+            server,
+            "--file",
+            str(source),
+            "--output",
+            str(tmp_path / "http.jsonl"),
+            "--batch-size",
+            "16",
+        ),
+    }
+    for mode, run in runs.items():
+        assert run.returncode == 0, (mode, run.stderr)
+        assert "97 of 100 rows classified" in run.stderr
+        for number, error in refused.items():
+            assert f"row {number} skipped: {error}" in run.stderr
+    written = {
+        "in-process": read_jsonl(tmp_path / "local.jsonl"),
+        "http": read_jsonl(tmp_path / "http.jsonl"),
+        "catalogue": catalogue_job_rows(source, tmp_path),
+    }
+    local = written["in-process"]
+    assert [row["row"] for row in local] == list(range(1, 101))
+    assert {row["row"]: row["error"] for row in local if "error" in row} == refused
+    for mode, rows in written.items():
+        assert [row["row"] for row in rows] == list(range(1, 101)), mode
+        assert {row["row"]: row.get("error") for row in rows if "error" in row} == refused, mode
+        for theirs, ours in zip(rows, local, strict=True):
+            assert theirs.get("genre") == ours.get("genre"), (mode, ours["row"])
+            assert theirs.get("genres") == ours.get("genres"), (mode, ours["row"])
+            if "scores" in ours:
+                assert theirs["scores"] == pytest.approx(ours["scores"], abs=1e-6), mode
