@@ -22,6 +22,10 @@ Command = TypeVar("Command", bound=Callable[..., Any])
 TRAINED_ARCHIVE = Path("build") / ARCHIVE_NAME
 
 
+# The [training] extra's own packages (pyproject.toml): a step that needs one says what to install.
+TRAINING_PACKAGES = frozenset({"pandas", "sklearn", "matplotlib"})
+
+
 class Steps(click.Group):
     """Every step's failure is one line on stderr and exit code 1, never a traceback."""
 
@@ -30,6 +34,13 @@ class Steps(click.Group):
             return super().invoke(ctx)
         except StepError as error:
             raise click.ClickException(str(error)) from error
+        except ModuleNotFoundError as error:
+            if (error.name or "").partition(".")[0] not in TRAINING_PACKAGES:
+                raise
+            raise click.ClickException(
+                f"this step needs the training packages ({error.name} is missing): run "
+                "`make train`, or pip install '.[training]'"
+            ) from error
 
 
 @click.group(cls=Steps)
