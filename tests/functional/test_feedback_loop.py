@@ -1,6 +1,7 @@
 """The corrections loop end to end, over real HTTP: corrections sent from the demo page, the CLI
-and a plain POST land in S3 (moto_server); `prepare --feedback` applies them; a model trained on
-the result is evaluated on the corrected movies beside the model that served them."""
+and a plain POST land in S3 (moto_server), or in a folder under `make serve` with no AWS at all;
+`prepare --feedback` applies them to train and holds out those of dev and test movies; a model
+trained on the result is evaluated on the corrected movies beside the model that served them."""
 
 from __future__ import annotations
 
@@ -20,10 +21,26 @@ from genre_model.corrections import Correction
 from genre_model.locations import default_model_dir
 from genre_training.corpus import PREPARE_REPORT, read_jsonl
 from tests.helpers.browser import browser_page, classify_in_page
-from tests.helpers.data import FIXTURE_MIN_GENRE_COUNT, FIXTURE_ROWS, OFFLINE_CONFIG, train_tiny
-from tests.helpers.servers import MOTO_CREDENTIALS, moto_client, moto_s3, served_api
+from tests.helpers.data import (
+    FIXTURE_MIN_GENRE_COUNT,
+    FIXTURE_ROWS,
+    OFFLINE_CONFIG,
+    OTHELLO,
+    REPO,
+    train_tiny,
+)
+from tests.helpers.make import DEFAULTED, OUTER_MAKE, dry_run
+from tests.helpers.servers import (
+    MOTO_CREDENTIALS,
+    background_server,
+    free_port,
+    moto_client,
+    moto_s3,
+    served_api,
+)
 
 BIN = Path(sys.executable).parent
+OTHELLO_PLOT = OTHELLO["description"]
 BUCKET = "loop-feedback"
 PREFIX = "feedback"
 
@@ -132,12 +149,13 @@ def test_corrections_from_the_page_the_cli_and_http_train_the_next_model(
         env=loop["env"],
     )  # fmt: skip
     assert prepared.returncode == 0, prepared.stderr
-    assert f"feedback from s3://{BUCKET}/{PREFIX}: read 5 corrections; applied 3" in prepared.stdout
-    assert "added 1 (new movies, to train only); ignored 1 (1 superseded" in prepared.stdout
+    assert f"feedback from s3://{BUCKET}/{PREFIX}: read 5; applied 1" in prepared.stdout
+    assert "added 1 (new movies, to train only); held out dev 1, test 1" in prepared.stdout
+    assert "ignored 1 (1 superseded" in prepared.stdout
+    # The measuring stick does not move: dev and test are as without feedback.
     after = {name: read_jsonl(corpus / f"{name}.jsonl") for name in ("train", "dev", "test")}
-    assert after["dev"][0]["genres"] == [] and after["test"][0]["genres"] == ["Drama"]
-    assert [m["id"] for m in after["test"]] == [m["id"] for m in splits["test"]]
-    assert json.loads((corpus / PREPARE_REPORT).read_text())["feedback"]["learned_from"] == 4
+    assert after["dev"] == splits["dev"] and after["test"] == splits["test"]
+    assert json.loads((corpus / PREPARE_REPORT).read_text())["feedback"]["learned_from"] == 2
 
     # The next model, and the evaluation of the corrected movies before and after.
     model = train_tiny(corpus, OFFLINE_CONFIG, tmp_path / "train")
@@ -151,13 +169,76 @@ def test_corrections_from_the_page_the_cli_and_http_train_the_next_model(
     )  # fmt: skip
     assert evaluated.returncode == 0, evaluated.stderr
     assert f"corrected movies, served model {served} -> this one: train 2" in evaluated.stdout
-    assert "(4 of 4 corrections were made against the served model)" in evaluated.stdout
+    assert "(2 of 2 corrections were made against the served model)" in evaluated.stdout
     metrics = json.loads((tmp_path / "eval" / "metrics.json").read_text())
     by_split = {s["split"]: s for s in metrics["corrected"]["by_split"]}
-    assert {name: s["movies"] for name, s in by_split.items()} == {"train": 2, "dev": 1, "test": 1}
-    assert by_split["test"]["new_model"] == "never seen"
+    assert {name: s["movies"] for name, s in by_split.items()} == {"train": 2}
     report = (tmp_path / "eval" / "report.md").read_text()
     assert "## The movies users corrected" in report
     assert "| A film nobody has seen | train | (new movie) | Drama, Thriller |" in report
     card = (tmp_path / "eval" / "MODEL_CARD.md").read_text()
-    assert "Learned from 4 users' corrections" in card
+    assert "Learned from 2 users' corrections" in card
+    assert "(2 held out for review)" in card
+
+
+def test_on_a_laptop_make_serve_keeps_corrections_in_a_folder_that_prepare_reads(
+    tmp_path: Path,
+) -> None:
+    """No AWS: `make serve` stores what the demo page's Wrong? and movie_classifier --genres
+    send as files under build/feedback, and `prepare --feedback` reads that folder back."""
+    build, venv, port = tmp_path / "build", Path(sys.executable).parent.parent, free_port()
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in OUTER_MAKE and k not in DEFAULTED and not k.startswith("MOVIE_GENRE_FEEDBACK")
+    }
+    env.pop("AWS_ENDPOINT_URL", None)
+    command = [
+        "make", "--no-print-directory", "-C", str(REPO),
+        "-o", f"{venv}/.installed-serve",  # installed already: no pip
+        "serve", f"VENV={venv}", f"PORT={port}", f"BUILD={build}",
+    ]  # fmt: skip
+    with background_server(command, port, env=env) as url:
+        with browser_page() as (page, errors):
+            classify_in_page(page, f"{url}/", "Othello", OTHELLO_PLOT)
+            page.wait_for_selector("#feedback:not([hidden])")
+            page.get_by_role("button", name="Send").click()
+            page.locator("#feedback-status").filter(has_text="Saved").wait_for()
+            assert errors == []
+        sent = run(
+            "movie_classifier",
+            "--endpoint", url,
+            "--title", "A film nobody has seen",
+            "--description", "Two detectives hunt a killer in the rain.",
+            "--genres", "Thriller",
+        )  # fmt: skip
+        assert sent.returncode == 0, sent.stderr
+        assert sent.stdout.startswith("saved correction ")
+    folder = build / "feedback"
+    files = sorted(path for path in folder.rglob("*") if path.is_file())
+    assert [path.parent.name[:5] for path in files] == ["date=", "date="]
+    assert {Correction.decode(path.read_bytes()).title for path in files} == {
+        "Othello",
+        "A film nobody has seen",
+    }
+    prepared = run(
+        "movie-genre-train",
+        "prepare",
+        "--data", str(FIXTURE_ROWS),
+        "--min-genre-count", str(FIXTURE_MIN_GENRE_COUNT),
+        "--out", str(tmp_path / "corpus"),
+        "--feedback", str(folder),
+    )  # fmt: skip
+    assert prepared.returncode == 0, prepared.stderr
+    assert f"feedback from {folder}: read 2;" in prepared.stdout
+    # Othello is one of the fixture's movies: relabelled in train, or held out of dev or test.
+    counts = json.loads((tmp_path / "corpus" / PREPARE_REPORT).read_text())["feedback"]
+    assert (counts["read"], counts["added"], counts["ignored"]) == (2, 1, {})
+    assert counts["applied"] + sum(counts["held_out"].values()) == 1
+    train = read_jsonl(tmp_path / "corpus" / "train.jsonl")
+    assert (train[-1]["title"], train[-1]["genres"]) == ("A film nobody has seen", ["Thriller"])
+
+
+def test_make_train_passes_the_feedback_folder_and_the_review_to_prepare() -> None:
+    planned = dry_run("train", "FEEDBACK=build/feedback", "FEEDBACK_REVIEWED=review.jsonl")
+    assert '--feedback "$FEEDBACK" --feedback-reviewed "$FEEDBACK_REVIEWED"' in planned
