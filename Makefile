@@ -58,10 +58,14 @@ OTHELLO_DESCRIPTION := The evil Iago pretends to be friend of Othello in order t
 .PHONY: help run serve test unit e2e browser lint format train evaluate package publish pull lg-model variants \
 	lock deploy-tools layers layers-offline build local bootstrap preflight deploy rollback bench soak clean
 
+# Two passes over the targets: the descriptions start in one column, after the longest name.
 help: ## List the targets
-	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' \
+	    '{ name[NR] = $$1; text[NR] = $$2; if (length($$1) > width) width = length($$1) } \
+	     END { for (i = 1; i <= NR; i++) printf "  make %-" width "s  %s\n", name[i], text[i] }'
 
 $(BIN)/python:
+	@echo "-- creating the virtual environment $(VENV)"
 	$(PYTHON) -m venv $(VENV)
 	$(PIP) --upgrade pip
 
@@ -76,6 +80,7 @@ $(BIN)/python:
 #   .installed-static  make train RECIPE=static: the same and model2vec
 #   .installed-dev     make test, lint, e2e, bench: all of the above and the test tools
 $(VENV)/.installed-cli: pyproject.toml | $(BIN)/python
+	@echo "-- installing the CLI with spaCy and boto3 into $(VENV) (about a minute, once)"
 	$(PIP) -e '.[model,aws]'
 	touch $@
 
@@ -124,6 +129,7 @@ $(BIN)/sam: $(SAM_LOCK) | $(BIN)/python
 	ln -sf ../sam/bin/sam $@
 
 run: $(VENV)/.installed-cli ## Set up and classify the Othello example with the model kept in the repo
+	@echo "-- classifying the Othello example in-process with models/default (spaCy loads in seconds)"
 	$(BIN)/movie_classifier --title "$(OTHELLO_TITLE)" --description "$(OTHELLO_DESCRIPTION)"
 
 # Corrections (POST /feedback) are stored as files under build/feedback, so that the demo page's

@@ -61,16 +61,30 @@ EXAMPLES = (
     "  movie_classifier --stack movie-genre-dev --corrections corrections.csv\n\n"
 )
 
+PARTIAL_FAILURE = (
+    "With --file, a row the API refuses (empty, over its limits) gets its 'error' in --output "
+    "and the others are scored: exit 0, the refused rows listed. A request that fails whole "
+    "(codes 4 to 8) stops the run: --output is still written, with the rows scored before it "
+    "and the others marked 'not run'."
+)
+
 
 def _epilog() -> str:
     """The examples, then every exit code as the error classes define it."""
+    table = exit_codes()
+    width = max(len(str(code)) for code, _ in table)  # the meanings start in one column
     codes = "\n".join(
-        textwrap.fill(meaning, 78, initial_indent=f"  {code}  ", subsequent_indent=" " * 5)
-        for code, meaning in exit_codes()
+        textwrap.fill(
+            meaning,
+            78,
+            initial_indent=f"  {code:>{width}}  ",
+            subsequent_indent=" " * (width + 4),
+        )
+        for code, meaning in table
     )
     return (
         f"{EXAMPLES}Exit codes (an error is one line, 'Error: ...'; a usage error also shows "
-        f"the usage):\n\n\b\n{codes}"
+        f"the usage):\n\n\b\n{codes}\n\n{PARTIAL_FAILURE}"
     )
 
 

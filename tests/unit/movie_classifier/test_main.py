@@ -82,6 +82,24 @@ def test_help_lists_every_exit_code_as_the_error_classes_define_it() -> None:
         assert f"{code} {' '.join(meaning.split())}" in text
 
 
+def test_help_starts_every_exit_codes_meaning_in_one_column() -> None:
+    result = CliRunner().invoke(main, ["--help"], terminal_width=100)
+    table = result.output.split("Exit codes")[1].split("\n\n")[1]
+    starts = {
+        re.match(r" *\d+  ", line).end() for line in table.splitlines() if line.strip()[0].isdigit()
+    }  # type: ignore[union-attr]
+    continued = {
+        len(line) - len(line.lstrip())
+        for line in table.splitlines()
+        if not line.strip()[0].isdigit()
+    }
+    assert len(starts) == 1 and continued <= starts
+
+
+def test_help_says_what_partial_failure_looks_like() -> None:
+    assert "A request that fails whole (codes 4 to 8) stops the run" in help_text()
+
+
 def test_help_examples_use_the_stacks_sam_deploys() -> None:
     config = tomllib.loads((REPO / "samconfig.toml").read_text())
     stacks = {
