@@ -2,6 +2,10 @@
 # Smoke-test an environment's deployed API: Othello is a drama.
 #   deploy/smoke-test.sh ENV      (credentials of that environment; signed when the API needs it)
 set -euo pipefail
+if [ $# -ne 1 ]; then
+    echo "usage: deploy/smoke-test.sh ENV   (an environment of samconfig.toml: dev or prod)" >&2
+    exit 2
+fi
 cd "$(dirname "$0")/.."
 stack=$(.venv/bin/python deploy/environments.py stack "$1")
 region=$(.venv/bin/python deploy/environments.py region "$1")
