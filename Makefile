@@ -28,6 +28,8 @@ RUNTIME_IMAGE := movie-genre/runtime:latest
 LOCK := layers/runtime/requirements.lock
 # The same plus onnxruntime and tokenizers, for an image that serves the minilm recipe.
 ONNX_LOCK := layers/runtime/requirements-onnx.lock
+# The same plus tokenizers, for an image that serves the static recipe.
+STATIC_LOCK := layers/runtime/requirements-static.lock
 TRANSFORMER ?= 1
 # make train RECIPE=static: the encoder to distil from (default: the pretrained MiniLM).
 TEACHER ?=
@@ -220,6 +222,9 @@ lock: $(VENV)/.installed-dev ## Regenerate the hashed locks: the image's ([funct
 	$(BIN)/uv pip compile pyproject.toml --extra function --extra onnx --universal \
 	    --python-version 3.11 --generate-hashes --quiet --custom-compile-command "make lock" \
 	    -o $(ONNX_LOCK)
+	$(BIN)/uv pip compile pyproject.toml --extra function --extra static -c $(ONNX_LOCK) \
+	    --universal --python-version 3.11 --generate-hashes --quiet \
+	    --custom-compile-command "make lock" -o $(STATIC_LOCK)
 	$(BIN)/uv pip compile pyproject.toml deploy/requirements.in --extra model --extra aws \
 	    --extra onnx -c $(ONNX_LOCK) --universal --python-version 3.11 --generate-hashes --quiet \
 	    --custom-compile-command "make lock" -o $(DEPLOY_LOCK)
@@ -228,9 +233,11 @@ lock: $(VENV)/.installed-dev ## Regenerate the hashed locks: the image's ([funct
 
 deploy-tools: $(VENV)/.installed-aws $(BIN)/sam ## Install the deploy tools from hashed locks only (the deploy workflow, before its credentials)
 
-layers: ## Build the runtime layer image on AWS's Lambda base (or BASE_IMAGE=...), with onnxruntime when the bundled model needs it
+# The image's lock: the bundled model's recipe's serving packages beside the function's.
+IMAGE_LOCK = $(if $(filter minilm,$(BUNDLED_RECIPE)),$(ONNX_LOCK),$(if $(filter static,$(BUNDLED_RECIPE)),$(STATIC_LOCK),$(LOCK)))
+layers: ## Build the runtime layer image on AWS's Lambda base (or BASE_IMAGE=...), with onnxruntime or tokenizers when the bundled model needs them
 	docker build -t $(RUNTIME_IMAGE) $(if $(BASE_IMAGE),--build-arg BASE_IMAGE=$(call quote,$(BASE_IMAGE))) \
-	    --build-arg LOCK=$(notdir $(if $(filter minilm,$(BUNDLED_RECIPE)),$(ONNX_LOCK),$(LOCK))) layers/runtime
+	    --build-arg LOCK=$(notdir $(IMAGE_LOCK)) layers/runtime
 
 layers-offline: ## Same, on a Lambda-compatible base built from Debian packages (no registry needed)
 	layers/debian-base/build.sh $(DEBIAN_BASE_IMAGE)

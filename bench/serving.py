@@ -16,8 +16,11 @@ a warm Lambda takes, without the network.
   predict for the same movie (target: 2.5x at most), and what observability adds to it (target:
   at most 1.1x the model's predict), measured interleaved.
 - /explain: p50 for real overviews (target: 20 ms), and for a description at the maximum length.
-- --compare DIR (a second model, e.g. the minilm recipe's build/artifact): the same figures for
-  it, measured in the same run, and its ratios to the first model.
+- --compare DIR (a second model, e.g. the minilm or static recipe's build/artifact): the same
+  figures for it, measured in the same run, and its ratios to the first model.
+- size: each model's artifact (the files its manifest lists), and the packages its recipe's
+  image lock adds to the base lock's, as installed here (the image's growth, short of building
+  it: the image sizes come from Docker when the images are there).
 - --results-doc docs/results.md (what `make bench` passes): what it printed becomes that
   document's `serving` section, the one place the docs quote serving figures from.
 """
@@ -277,6 +280,55 @@ def explain_latency(model_dir: Path, movies: int, repeats: int) -> dict[str, flo
     }
 
 
+# The image's lock for a recipe's models (the Makefile's IMAGE_LOCK); others use the base one.
+LOCKS = REPO / "layers" / "runtime"
+BASE_LOCK = LOCKS / "requirements.lock"
+RECIPE_LOCKS = {
+    "minilm": LOCKS / "requirements-onnx.lock",
+    "static": LOCKS / "requirements-static.lock",
+}
+
+
+def locked_names(lock: Path) -> set[str]:
+    return {
+        line.split("==")[0].lower()
+        for line in lock.read_text().splitlines()
+        if line[:1].isalnum() and "==" in line
+    }
+
+
+def installed_mb(name: str) -> float | None:
+    """What an installed distribution's files take on disk here (MB); None if not installed."""
+    from importlib.metadata import PackageNotFoundError, distribution
+
+    try:
+        files = distribution(name).files or []
+    except PackageNotFoundError:
+        return None
+    return sum(path.locate().stat().st_size for path in files if path.locate().is_file()) / 1e6
+
+
+def size_report(model_dir: Path) -> dict[str, float]:
+    """The artifact's size, and the packages its recipe's image lock adds to the base lock's, as
+    installed here (MB): the image's growth, short of building it."""
+    from genre_model import Manifest
+
+    manifest = Manifest.read(model_dir)
+    lock = RECIPE_LOCKS.get(manifest.recipe, BASE_LOCK)
+    added = {
+        name: installed_mb(name) for name in sorted(locked_names(lock) - locked_names(BASE_LOCK))
+    }
+    measured = sum(size for size in added.values() if size is not None)
+    missing = [name for name, size in added.items() if size is None]
+    artifact = sum(manifest.sizes.values()) / 1e6
+    print(
+        f"size: artifact ({manifest.recipe}) {artifact:.1f} MB; packages {lock.name} adds to the "
+        f"image's: {', '.join(added) or 'none'} = {measured:.1f} MB installed here"
+        + (f" (not installed here, not counted: {', '.join(missing)})" if missing else "")
+    )
+    return {"artifact_mb": artifact, "added_mb": measured}
+
+
 def image_size_mb(image: str) -> float | None:
     try:
         output = subprocess.run(
@@ -332,7 +384,7 @@ def report(name: str, model_dir: Path, args: argparse.Namespace) -> dict[str, fl
         f"{explained['explain_max_ms']:.1f} ms for a {explained['max_chars']}-character "
         "description"
     )
-    return {**cold, **figures, **explained}
+    return {**cold, **figures, **explained, **size_report(model_dir)}
 
 
 def main() -> None:
@@ -364,7 +416,10 @@ def measure(args: argparse.Namespace) -> None:
             f"{other['genres_movies_per_s'] / first['genres_movies_per_s']:.2f}x; "
             f"cold start {other['handler_s'] / first['handler_s']:.2f}x; peak RSS "
             f"{other['peak_rss_mb'] / first['peak_rss_mb']:.1f}x; /explain p50 "
-            f"{other['explain_p50_ms'] / first['explain_p50_ms']:.1f}x"
+            f"{other['explain_p50_ms'] / first['explain_p50_ms']:.1f}x, longest "
+            f"{other['explain_max_ms'] / first['explain_max_ms']:.1f}x; artifact "
+            f"{other['artifact_mb'] - first['artifact_mb']:+.1f} MB; image packages "
+            f"{other['added_mb'] - first['added_mb']:+.1f} MB"
         )
     for image in ("genrefunction:latest", "genrefunction:minilm"):
         size = image_size_mb(image)

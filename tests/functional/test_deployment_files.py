@@ -22,6 +22,7 @@ from tests.helpers.make import dry_run
 
 LOCK = REPO / "layers" / "runtime" / "requirements.lock"
 ONNX_LOCK = REPO / "layers" / "runtime" / "requirements-onnx.lock"
+STATIC_LOCK = REPO / "layers" / "runtime" / "requirements-static.lock"
 PIN = re.compile(r"^(?P<name>[A-Za-z0-9_.\-]+)==(?P<version>[^\s;\\]+)(?: ; (?P<marker>[^\\]+))?")
 
 
@@ -55,7 +56,11 @@ def test_sam_validate_lint_passes() -> None:
 
 @pytest.mark.parametrize(
     ("lock", "extras_in_it"),
-    [(LOCK, ("function", "model")), (ONNX_LOCK, ("function", "model", "onnx"))],
+    [
+        (LOCK, ("function", "model")),
+        (ONNX_LOCK, ("function", "model", "onnx")),
+        (STATIC_LOCK, ("function", "model", "static")),
+    ],
 )
 def test_a_lock_holds_its_extras_pins(lock: Path, extras_in_it: tuple[str, ...]) -> None:
     extras = tomllib.loads((REPO / "pyproject.toml").read_text())["project"][
@@ -71,7 +76,7 @@ def test_a_lock_holds_its_extras_pins(lock: Path, extras_in_it: tuple[str, ...])
         assert pins[canonical(requirement.name)] == specifier.version, line
 
 
-@pytest.mark.parametrize("lock", [LOCK, ONNX_LOCK])
+@pytest.mark.parametrize("lock", [LOCK, ONNX_LOCK, STATIC_LOCK])
 def test_the_tests_run_the_versions_the_image_installs(lock: Path) -> None:
     """Every locked package is installed here at the locked version: what is tested ships."""
     differ = {}

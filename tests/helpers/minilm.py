@@ -10,6 +10,33 @@ from typing import Any
 from tests.helpers.data import REPO
 
 CONFIG = REPO / "training" / "configs" / "minilm.cfg"
+# The tiny base model's word-piece vocabulary: its special tokens and the words the tests use.
+TINY_VOCABULARY = [
+    "[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", ".",
+    "the", "a", "murder", "detective", "explosion", "love", "wedding", "laugh", "party",
+]  # fmt: skip
+
+
+def build_tiny_base(directory: Path) -> None:
+    """A BERT of one 16-wide layer (random weights) and its tokenizer, saved in directory as a
+    base model (or a teacher to distil) is: trains or distils in seconds, nothing downloaded."""
+    import torch
+    import transformers
+
+    tokenizer = transformers.BertTokenizer(
+        vocab={word: i for i, word in enumerate(TINY_VOCABULARY)}
+    )
+    tokenizer.save_pretrained(directory)
+    torch.manual_seed(0)
+    config = transformers.BertConfig(
+        vocab_size=len(TINY_VOCABULARY),
+        hidden_size=16,
+        num_hidden_layers=1,
+        num_attention_heads=2,
+        intermediate_size=32,
+        max_position_embeddings=64,
+    )
+    transformers.BertModel(config).save_pretrained(directory)
 
 
 def train_small_minilm(trained: dict[str, Path], root: Path) -> dict[str, Any]:

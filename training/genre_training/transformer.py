@@ -3,9 +3,10 @@ how much bag-of-words to blend in, and write it as a spaCy pipeline (genre_model
 that evaluate, package and serving load as they load a spaCy textcat.
 
 Inputs: a `prepare` corpus (train/dev/test JSONL, prepare.json) and a config (configs/minilm.cfg).
-Outputs in OUT: model-best/ (the pipeline), model.fp32.onnx (the unquantized export) and
-fine_tune.json (per-epoch validation figures, the quantized model's figures beside PyTorch's,
-the blend chosen on validation).
+Outputs in OUT: model-best/ (the pipeline), model.fp32.onnx (the unquantized export), encoder/
+(the fine-tuned encoder and its tokenizer, transformers' format: the static recipe's teacher,
+`make train RECIPE=static TEACHER=build/train/encoder`) and fine_tune.json (per-epoch validation
+figures, the quantized model's figures beside PyTorch's, the blend chosen on validation).
 
 Each job has its module: fine_tuning (PyTorch), onnx_export, blend, onnx_pipeline. PyTorch and
 transformers are needed here only ([transformer] extra); serving needs onnxruntime and tokenizers.
@@ -38,6 +39,7 @@ if TYPE_CHECKING:  # PyTorch is imported when the step runs (its extra may be mi
 REPORT_FILE = "fine_tune.json"
 PIPELINE_NAME = "model-best"  # as `spacy train` names its best pipeline
 FLOAT_MODEL_FILE = "model.fp32.onnx"  # beside the pipeline, not in it
+ENCODER_DIR = "encoder"  # the fine-tuned encoder, beside the pipeline: a teacher to distil
 
 
 def fine_tune(
@@ -61,6 +63,8 @@ def fine_tune(
     torch_scores = {name: tuned.predict(splits[name].texts) for name in SCORED_SPLITS}
 
     onnx_scores, blend = write_pipeline(tuned, config, splits, labels, out_dir)
+    tuned.model.encoder.save_pretrained(out_dir / ENCODER_DIR)
+    tuned.encoder.tokenizer.save_pretrained(out_dir / ENCODER_DIR)
     truth = {name: splits[name].truth for name in SCORED_SPLITS}
     report = {
         "base_model": str(base),

@@ -8,12 +8,7 @@ from pathlib import Path
 import pytest
 
 from tests.helpers.data import FIXTURE_MIN_GENRE_COUNT, FIXTURE_ROWS
-
-# The tiny base model's word-piece vocabulary: its special tokens and the words the tests use.
-TINY_VOCABULARY = [
-    "[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", ".",
-    "the", "a", "murder", "detective", "explosion", "love", "wedding", "laugh", "party",
-]  # fmt: skip
+from tests.helpers.minilm import build_tiny_base
 
 
 @pytest.fixture(scope="session")
@@ -35,22 +30,8 @@ def fixture_corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="session")
 def tiny_base(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A BERT of one 16-wide layer and its tokenizer, saved as a base model directory is."""
-    torch = pytest.importorskip("torch", reason="fine-tuning needs PyTorch (TRANSFORMER=1)")
-    transformers = pytest.importorskip("transformers", reason="fine-tuning needs transformers")
-
+    pytest.importorskip("torch", reason="fine-tuning needs PyTorch (TRANSFORMER=1)")
+    pytest.importorskip("transformers", reason="fine-tuning needs transformers")
     base = tmp_path_factory.mktemp("tiny-base")
-    tokenizer = transformers.BertTokenizer(
-        vocab={word: i for i, word in enumerate(TINY_VOCABULARY)}
-    )
-    tokenizer.save_pretrained(base)
-    torch.manual_seed(0)
-    config = transformers.BertConfig(
-        vocab_size=len(TINY_VOCABULARY),
-        hidden_size=16,
-        num_hidden_layers=1,
-        num_attention_heads=2,
-        intermediate_size=32,
-        max_position_embeddings=64,
-    )
-    transformers.BertModel(config).save_pretrained(base)
+    build_tiny_base(base)
     return base

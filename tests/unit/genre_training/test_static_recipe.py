@@ -94,6 +94,22 @@ def test_the_blend_with_bag_of_words_is_chosen_on_validation(
     assert FACTORY in nlp.config["components"][COMPONENT]["factory"]
 
 
+def test_the_minilm_recipes_fine_tuned_encoder_is_a_teacher(
+    run_step: Callable[..., dict], tiny_base: Path, fixture_corpus: Path, tmp_path: Path
+) -> None:
+    """TEACHER=build/train/encoder: what the minilm recipe's step saves beside its pipeline."""
+    from genre_training.transformer import ENCODER_DIR, fine_tune
+
+    tuned = {"paths.base_model": str(tiny_base), "paths.bow_model": None}
+    small = {"training.max_tokens": 32, "training.epochs": 1, "training.max_train": 32}
+    fine_tune(REPO / "training/configs/minilm.cfg", fixture_corpus, tmp_path / "m", tuned | small)
+    teacher = tmp_path / "m" / ENCODER_DIR
+    report = run_step(teacher)
+    assert report["teacher"] == str(teacher) and not report["distill_cached"]
+    # Another teacher (other weights) is another cache entry, not the pretrained one's.
+    assert run_step(tiny_base)["distilled"] != report["distilled"]
+
+
 def test_a_teacher_that_is_not_an_encoder_directory_is_a_clear_error(
     run_step: Callable[..., dict], tmp_path: Path
 ) -> None:

@@ -59,6 +59,9 @@ def test_the_step_writes_the_blended_pipeline_the_float_export_and_its_report(
     assert (report["train_movies"], report["device"]) == (64, "cpu")
     assert report["base_model"] == str(tiny_base)
     assert (tmp_path / "model.fp32.onnx").is_file()
+    # The fine-tuned encoder, beside the pipeline: the static recipe's teacher (TEACHER=).
+    assert (tmp_path / "encoder" / "config.json").is_file()
+    assert (tmp_path / "encoder" / "tokenizer.json").is_file()
     assert report["blend"]["weight"] == 1.0
     nlp = spacy.load(tmp_path / "model-best")
     assert nlp.pipe_names == [BOW_COMPONENT, COMPONENT]
