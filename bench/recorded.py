@@ -13,6 +13,14 @@ from typing import TextIO
 
 from genre_training.results_doc import write_section
 
+REPO = Path(__file__).resolve().parents[1]
+
+
+def repository_relative(text: str) -> str:
+    """text with the repository's paths (models/default, build/...) relative to it: the docs
+    quote no machine's own folders."""
+    return text.replace(f"{REPO}/", "").replace(str(REPO), ".")
+
 
 class Tee(io.TextIOBase):
     """A text stream that writes to several."""
@@ -38,10 +46,11 @@ def run_recorded(measure: Callable[[], None], doc: Path | None, section: str, ti
     if doc is None:
         return
     command = " ".join([Path(sys.argv[0]).name, *sys.argv[1:]])
+    shown = repository_relative(printed.getvalue()).rstrip()
     write_section(
         doc,
         section,
         f"## {title} ({datetime.now(UTC):%Y-%m-%d})\n\n"
-        f"`bench/{command}` printed:\n\n```\n{printed.getvalue().rstrip()}\n```",
+        f"`bench/{command}` printed:\n\n```\n{shown}\n```",
     )
     print(f"written to {doc}, section {section}")
