@@ -1,3 +1,5 @@
+from pathlib import Path
+
 import numpy as np
 import pytest
 from sklearn.metrics import f1_score, precision_recall_fscore_support
@@ -11,6 +13,9 @@ from genre_training.metrics import (
     tune_thresholds,
     tuned_micro_f1,
 )
+from genre_training.pipelines import load_trained, pipeline_dir, score_splits
+from genre_training.splits import read_splits
+from tests.helpers.data import FIXTURE_MODEL
 
 LABELS = ["Comedy", "Drama"]
 
@@ -128,3 +133,21 @@ def test_a_score_exactly_on_its_threshold_is_predicted_as_tuning_counted_it() ->
     ]
     applied = apply_thresholds(scores, LABELS, thresholds)
     assert [f1_score(truth[:, c], applied[:, c], zero_division=0) for c in range(2)] == best
+
+
+def test_evaluate_tunes_the_thresholds_on_dev_and_never_on_test(
+    fixture_corpus: Path, tmp_path: Path
+) -> None:
+    """The committed tiny model evaluated on the fixture corpus: its thresholds are the ones
+    dev's scores give, and (so that the check can tell them apart) not the ones test's give."""
+    from genre_training.evaluate import evaluate
+
+    pipeline = pipeline_dir(FIXTURE_MODEL)
+    results = evaluate(pipeline, fixture_corpus, tmp_path / "out")
+    prepared, splits = read_splits(fixture_corpus)
+    labels = prepared["labels"]
+    scores = score_splits(load_trained(pipeline), labels, splits)
+    on_dev = tune_thresholds(splits["dev"].truth, scores["dev"], labels)
+    on_test = tune_thresholds(splits["test"].truth, scores["test"], labels)
+    assert on_dev != on_test
+    assert results["models"]["spacy"]["tuned_thresholds"] == on_dev
