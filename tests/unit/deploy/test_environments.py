@@ -155,9 +155,12 @@ def test_make_quotes_what_it_hands_to_the_shell(tmp_path: Path) -> None:
     hostile value is one argument, which environments.py then refuses."""
     marker = tmp_path / "ran"
     hostile = f"dev'; touch {marker}; echo '"
-    for target, variable in (("deploy", "ENV"), ("rollback", "TO"), ("bootstrap", "ENV")):
+    targets = (("preflight", "ENV"), ("deploy", "ENV"), ("rollback", "TO"), ("bootstrap", "ENV"))
+    for target, variable in targets:
         printed = make("-n", "-s", target, f"{variable}={hostile}").stdout.replace("\\\n", " ")
-        (recipe,) = [line for line in printed.splitlines() if re.search(r" deploy/\w+\.py", line)]
-        line = recipe.replace(".venv/bin/python", sys.executable)
-        subprocess.run(["bash", "-c", line], cwd=REPO, capture_output=True, timeout=60)
-        assert not marker.exists(), recipe
+        recipes = [line for line in printed.splitlines() if re.search(r" deploy/\w+\.py", line)]
+        assert recipes, target
+        for recipe in recipes:
+            line = recipe.replace(".venv/bin/python", sys.executable)
+            subprocess.run(["bash", "-c", line], cwd=REPO, capture_output=True, timeout=60)
+            assert not marker.exists(), recipe
