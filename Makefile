@@ -137,9 +137,10 @@ run: $(VENV)/.installed-cli ## Set up and classify the Othello example with the 
 # Corrections (POST /feedback) are stored as files under build/feedback, so that the demo page's
 # "Wrong?" and movie_classifier --genres work without AWS, unless MOVIE_GENRE_FEEDBACK_BUCKET
 # names a bucket (or MOVIE_GENRE_FEEDBACK_DIR another folder; empty: feedback off).
-serve: $(VENV)/.installed-serve ## Run the API locally with uvicorn on 127.0.0.1:8000 (or PORT); corrections -> build/feedback
+serve: $(VENV)/.installed-serve ## Run the API locally with uvicorn on 127.0.0.1:8000 (or PORT): a line per request (MOVIE_GENRE_LOG_FORMAT=json: Lambda's); corrections -> build/feedback
 	[ -n "$${MOVIE_GENRE_FEEDBACK_BUCKET:-}" ] || export MOVIE_GENRE_FEEDBACK_DIR="$${MOVIE_GENRE_FEEDBACK_DIR-$(BUILD)/feedback}"; \
-	    exec $(BIN)/uvicorn genre_api.handler:app --host 127.0.0.1 --port $${PORT:-8000}
+	    MOVIE_GENRE_LOG_FORMAT="$${MOVIE_GENRE_LOG_FORMAT:-text}" exec $(BIN)/uvicorn genre_api.handler:app \
+	    --host 127.0.0.1 --port $${PORT:-8000} --no-access-log
 
 test: $(VENV)/.installed-dev $(BIN)/sam browser ## Run the tests (unit and functional; not the Docker e2e), on every core
 	$(BIN)/pytest -n auto --dist loadscope

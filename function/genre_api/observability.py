@@ -15,13 +15,16 @@
   and nothing of the text: no response (which holds /explain's words and a 422's echo), no
   exception message (which may quote the input), no metadata.
 
-Under `make serve` the same log lines and metrics go to the console.
+Under `make serve` (MOVIE_GENRE_LOG_FORMAT=text) each request is one readable line on stderr
+instead, and no metrics are written; MOVIE_GENRE_LOG_FORMAT=json shows what Lambda logs.
 """
 
 from __future__ import annotations
 
 import functools
+import logging
 import os
+import sys
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
@@ -46,12 +49,34 @@ NO_GENRE = "(none of these)"
 UNMATCHED_ROUTE = "unmatched"  # any path the API does not have: one metric dimension, not many
 
 LambdaHandler = Callable[[dict[str, Any], Any], dict[str, Any]]
+READABLE_LOGGER = "genre_api.requests"
 
 
 def service_logger(settings: Settings) -> Logger:
     """The service's Powertools logger: every Logger of one service name shares one handler.
     Level from POWERTOOLS_LOG_LEVEL or LOG_LEVEL (Powertools' own rule), INFO by default."""
     return Logger(service=settings.service_name)
+
+
+def readable_logger() -> logging.Logger:
+    """The logger of the readable lines: one line per request on stderr, with its time."""
+    logger = logging.getLogger(READABLE_LOGGER)
+    if not logger.handlers:
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("%(asctime)s %(message)s"))
+        logger.addHandler(handler)
+        logger.setLevel(logging.INFO)
+        logger.propagate = False
+    return logger
+
+
+def readable_line(line: dict[str, Any]) -> str:
+    """A request's log line as one line of text: method, route, status, latency, then the rest."""
+    fields = dict(line)
+    head = [str(fields.pop(key) or "-") for key in ("method", "route", "status")]
+    latency = fields.pop("latency_ms")
+    rest = " ".join(f"{key}={value}" for key, value in fields.items())
+    return f"{' '.join(head)} {latency} ms {rest}".rstrip()
 
 
 def tracing_enabled(settings: Settings) -> bool:
@@ -100,6 +125,7 @@ class Observer:
         self.log_text = settings.log_text
         self.service = settings.service_name
         self.logger = service_logger(settings)
+        self.readable = readable_logger() if settings.log_format == "text" else None
         self.metrics = Metrics(namespace=settings.metrics_namespace, service=self.service)
         # The genre mix's metric set, kept from one request to the next: a single_metric per
         # blob cost twice as much.
@@ -169,6 +195,8 @@ class Observer:
         feedback: FeedbackRecord | None = scope.get(FEEDBACK_RECORD)
         extra = asdict(feedback) if feedback is not None else {}
         self._done(route, scope.get("method"), status, seconds, scope.get(RECORD), extra, error)
+        if self.readable is not None:
+            return  # no metrics: the readable line says it all
         if feedback is not None and 200 <= status < 300:
             self._count_feedback(feedback)
         if "aws.event" not in scope:
@@ -217,6 +245,11 @@ class Observer:
             if record.texts is not None:
                 line["texts"] = record.texts
         line |= extra
+        if self.readable is not None:
+            self.readable.log(
+                logging.ERROR if error else logging.INFO, readable_line(line), exc_info=error
+            )
+            return
         if error is not None:
             self.logger.exception("request failed", extra=line)
         else:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     AfterValidator,
@@ -108,6 +108,11 @@ class Settings(BaseSettings):
     max_description_chars: int = Field(MAX_DESCRIPTION_CHARS, ge=1, le=100_000)
     log_text: bool = Field(
         False, description="Log titles and descriptions (debugging only: they are user data)."
+    )
+    log_format: Literal["json", "text"] = Field(
+        "json",
+        description="json: each request's JSON log line and its EMF metrics, as in Lambda; text: "
+        "one readable line per request and no metrics (`make serve`'s default).",
     )
     public_pages: bool = Field(
         True,
