@@ -67,9 +67,13 @@ class Check:
 
 
 def reserved_concurrency(env: Environment) -> int:
-    """What env's stack reserves of the account's concurrency."""
-    function = int(env.overrides.get("ReservedConcurrency", "0"))
-    return function + HOOK_RESERVATION if function else 0
+    """What env's stack takes out of the account's unreserved concurrency: the function's
+    reservation and the hook's, or, with none, its provisioned instances (which then come from
+    the unreserved pool, of which AWS keeps the same minimum)."""
+    reserved = int(env.overrides.get("ReservedConcurrency", "0"))
+    if reserved:
+        return reserved + HOOK_RESERVATION
+    return int(env.overrides.get("ProvisionedConcurrency", "0"))
 
 
 def _error_code(error: Exception) -> str:

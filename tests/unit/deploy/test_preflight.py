@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import stat
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +27,8 @@ from moto import mock_aws
 from moto.cloudformation.models import Event, cloudformation_backends
 from moto.core import DEFAULT_ACCOUNT_ID
 
+from tests.helpers.cloudformation import load_template
+from tests.helpers.data import REPO
 from tests.helpers.deploy_access import ACCOUNT, ARTIFACTS_BUCKET, render_access
 from tests.helpers.iam_policy import allows
 
@@ -334,3 +337,24 @@ def test_the_deploy_role_may_make_every_call_of_preflight(
         "lambda:GetAccountSettings", "cloudformation:DescribeStackEvents", "s3:ListBucket"
     }  # fmt: skip
     assert [r for r in requests if not allows(policy, *r)] == []
+
+
+@pytest.mark.parametrize(
+    ("overrides", "taken"),
+    [
+        ({}, 0),
+        ({"ReservedConcurrency": "50", "ProvisionedConcurrency": "1"}, 51),  # within the 50
+        ({"ReservedConcurrency": "0", "ProvisionedConcurrency": "3"}, 3),  # from the pool
+    ],
+)
+def test_what_an_environment_takes_from_the_unreserved_pool(
+    overrides: dict[str, str], taken: int
+) -> None:
+    env = environment("dev")
+    assert preflight.reserved_concurrency(replace(env, overrides=overrides)) == taken
+
+
+def test_the_hooks_reservation_is_the_templates() -> None:
+    hook = load_template(REPO / "template.yaml")["Resources"]["PreTrafficCheck"]
+    reservation = hook["Properties"]["ReservedConcurrentExecutions"]["Fn::If"]
+    assert reservation[:2] == ["HasReservedConcurrency", preflight.HOOK_RESERVATION]
