@@ -51,7 +51,7 @@ DEPLOYABLE = {
     "IMPORT_ROLLBACK_COMPLETE",
     "REVIEW_IN_PROGRESS",  # a change set never executed: SAM creates the stack anew
 }
-ADMINISTRATOR = "an administrator (the deploy role may not delete or repair stacks)"
+ADMINISTRATOR = "An administrator (the deploy role may not delete or repair stacks)"
 
 Clients = Callable[[str], Any]
 

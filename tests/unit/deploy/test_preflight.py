@@ -223,7 +223,7 @@ def test_a_failed_first_create_says_why_and_the_one_command_that_clears_it(
     role = f"arn:aws:iam::{DEFAULT_ACCOUNT_ID}:role/movie-genre/movie-genre-dev-cf"
     where = f"--stack-name {dev.stack} --region {dev.region}"
     assert (
-        f"an administrator (the deploy role may not delete or repair stacks) runs: "
+        f"An administrator (the deploy role may not delete or repair stacks) runs: "
         f"aws cloudformation delete-stack {where} --role-arn {role} && "
         f"aws cloudformation wait stack-delete-complete {where}; then deploy again"
     ) in check.says
