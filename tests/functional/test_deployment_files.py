@@ -462,3 +462,13 @@ def test_make_deploy_runs_preflight_before_sam_and_lint_runs_awss_own_rules() ->
     lint = dry_run("-W", "package-lock.json", "lint")  # as after a change of the pins
     assert "npm ci" in lint and "test_asl_validator.py" in lint
     assert "test_iam_actions.py" in lint and "test_creation_order.py" in lint
+
+
+@pytest.mark.parametrize("path", sorted((REPO / "deploy").glob("*.yaml")), ids=lambda p: p.name)
+def test_cfn_lint_passes_the_bootstrap_templates(path: Path) -> None:
+    """template.yaml goes through cfn-lint with `sam validate --lint`; these go straight to it."""
+    cfn_lint = Path(sys.executable).parent / "cfn-lint"
+    result = subprocess.run(
+        [str(cfn_lint), str(path)], cwd=REPO, capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
