@@ -11,8 +11,9 @@ import pytest
 from fastapi.testclient import TestClient
 
 from genre_api.app import create_app
+from genre_api.routes import docs
 from genre_api.routes.demo import DEMO_PAGE
-from genre_api.routes.docs import SWAGGER_CSS, SWAGGER_CSS_SHA384, SWAGGER_JS, SWAGGER_JS_SHA384
+from genre_api.routes.docs import ASSETS, SWAGGER_CSS, SWAGGER_JS, subresource_integrity
 from genre_api.security import API_POLICY, sha256_source
 from genre_api.service import build_handler
 from genre_api.settings import Settings
@@ -95,22 +96,42 @@ def test_a_hash_is_over_the_text_a_browser_sees() -> None:
 
 
 def test_swagger_ui_loads_pinned_files_checked_by_their_sha384(client: TestClient) -> None:
+    """No CDN: the page's script and stylesheet are served by the API itself, from the
+    fastapi-offline package, checked by their sha384 here and again by the browser."""
     response = client.get("/docs")
     page = response.text
-    assert (
-        f'<script src="{SWAGGER_JS}" integrity="{SWAGGER_JS_SHA384}" crossorigin="anonymous">'
-        in page
-    )
-    assert f'href="{SWAGGER_CSS}" integrity="{SWAGGER_CSS_SHA384}" crossorigin="anonymous"' in page
-    assert "@5.35.0/" in SWAGGER_JS and "@5.35.0/" in SWAGGER_CSS
-    # Every external resource of the page is one of those two.
-    assert set(re.findall(r'(?:src|href)="(https?://[^"]+)"', page)) == {SWAGGER_JS, SWAGGER_CSS}
+    js, css = f"/docs/{SWAGGER_JS}", f"/docs/{SWAGGER_CSS}"
+    assert f'<script src="{js}" integrity="{ASSETS[SWAGGER_JS][1]}">' in page
+    assert f'href="{css}" integrity="{ASSETS[SWAGGER_CSS][1]}"' in page
+    # Every resource of the page is one of those two, on this API.
+    assert set(re.findall(r'(?:src|href)="([^"]+)"', page)) == {js, css, "data:,"}
     (start,) = re.findall(r"<script>(.*?)</script>", page, flags=re.S)
     assert '"url": "/openapi.json"' in start
     policy = directives(response.headers["Content-Security-Policy"])
-    assert policy["script-src"] == [SWAGGER_JS, browser_hash(start)]
-    assert policy["style-src"] == [SWAGGER_CSS, "'unsafe-inline'"]
+    assert policy["script-src"] == ["'self'", browser_hash(start)]
+    assert policy["style-src"] == ["'self'", "'unsafe-inline'"]
     assert policy["connect-src"] == ["'self'"]
+    for name, (media_type, integrity) in ASSETS.items():
+        served = client.get(f"/docs/{name}")
+        assert served.status_code == 200 and served.headers["content-type"] == media_type
+        assert subresource_integrity(served.content) == integrity
+        assert served.headers["X-Content-Type-Options"] == "nosniff"
+    assert client.get("/docs/redoc.standalone.js").status_code == 404
+
+
+def test_swagger_ui_files_that_are_not_the_pinned_ones_are_not_served(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    changed = {SWAGGER_JS: ASSETS[SWAGGER_JS], SWAGGER_CSS: ("text/css", "sha384-AAAA")}
+    monkeypatch.setattr(docs, "ASSETS", changed)
+    docs.swagger_assets.cache_clear()
+    try:
+        assert client.get(f"/docs/{SWAGGER_CSS}").status_code == 503
+        response = client.get("/docs")
+        assert response.status_code == 503
+        assert f"{SWAGGER_CSS} is not swagger-ui-dist 5.32.6's" in response.text
+    finally:
+        docs.swagger_assets.cache_clear()
 
 
 def test_redoc_is_off(client: TestClient) -> None:
