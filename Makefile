@@ -142,10 +142,10 @@ serve: $(VENV)/.installed-serve ## Run the API locally with uvicorn on 127.0.0.1
 	    MOVIE_GENRE_LOG_FORMAT="$${MOVIE_GENRE_LOG_FORMAT:-text}" exec $(BIN)/uvicorn genre_api.handler:app \
 	    --host 127.0.0.1 --port $${PORT:-8000} --no-access-log
 
-test: $(VENV)/.installed-dev $(BIN)/sam browser ## Run the tests (unit and functional; not the Docker e2e), on every core
+test: $(VENV)/.installed-dev $(BIN)/sam browser node_modules/.package-lock.json ## Run the tests (unit and functional; not the Docker e2e), on every core
 	$(BIN)/pytest -n auto --dist loadscope
 
-unit: $(VENV)/.installed-dev ## Run the unit tests alone (fast: no browser, no servers, no training)
+unit: $(VENV)/.installed-dev node_modules/.package-lock.json ## Run the unit tests alone (fast: no browser, no servers, no training)
 	$(BIN)/pytest tests/unit -n auto --dist loadscope
 
 e2e: $(VENV)/.installed-dev $(BIN)/sam browser ## End-to-end: Docker, sam build, sam local start-api (needs docker.io, debootstrap, root)
