@@ -24,7 +24,11 @@ from genre_api.service import Handler, build_handler
 from genre_api.settings import Settings
 from genre_model import GenreClassifier
 from movie_classifier import catalogue
+from movie_classifier.catalogue_job import Execution, JobInput
+from movie_classifier.catalogue_results import Summary
+from movie_classifier.errors import JobFailed
 from movie_classifier.main import main
+from movie_classifier.s3_location import S3Location
 from tests.helpers.data import FIXTURE_ROWS
 from tests.helpers.distributed_map import (
     MACHINE_ARN,
@@ -35,6 +39,7 @@ from tests.helpers.distributed_map import (
     expect_start,
     run_map,
 )
+from tests.helpers.refused_rows import catalogue_with_refused_rows
 
 BUCKET = "movie-genre-dev-catalogue"
 JOB = f"s3://{BUCKET}/input/m.csv"
@@ -215,6 +220,41 @@ def test_failed_and_pending_batches_are_listed_and_the_exit_code_says_so(
     assert "  row 3 failed: batch failed: Lambda.Unknown" in result.stderr
     assert "  row 7 failed: not run: its batch was pending" in result.stderr
     assert "Error: 4 of 10 rows were not scored" in result.stderr
+
+
+def test_a_job_and_an_in_process_run_refuse_the_same_rows_alike(
+    aws: Aws, handler: Any, tmp_path: Path, packaged: dict[str, Path]
+) -> None:
+    """100 real movies, 3 over the API's limits: the job (the function's handler behind the
+    Map's stand-in) and a local in-process run write the same file, and list the same rows."""
+    source = tmp_path / "movies.csv"
+    refused = catalogue_with_refused_rows(source)
+    key = "input/refused.csv"
+    aws.s3.put_object(Bucket=BUCKET, Key=key, Body=source.read_bytes())
+    run = run_map(aws.s3, job_input(key), handler, name=NAME, max_items=16)
+    expect_start(aws.stubber, run, NAME)
+    expect_polls(aws.stubber, run, job_input(key), ["SUCCEEDED"])
+    output = tmp_path / "job.jsonl"
+    result = invoke("--file", f"s3://{BUCKET}/{key}", "--stack", STACK, "--output", str(output))
+    assert result.exit_code == 0, result.output
+    local = local_run(tmp_path, packaged["artifact"], source.read_text(), ".jsonl")
+    assert output.read_text() == local
+    records = [json.loads(line) for line in local.splitlines()]
+    assert {r["row"]: r["error"] for r in records if "error" in r} == refused
+    assert "97 of 100 rows classified" in result.stderr
+    for number, error in refused.items():
+        assert f"  row {number} skipped: {error}" in result.stderr
+
+
+def test_what_the_merge_refused_reaches_the_terminal_escaped(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    summary = Summary(total=1, failed=1, notes=["not read: s3://b/\x1b]0;PWNED\x07.json"])
+    job = JobInput("csv", S3Location(BUCKET, "input/m.csv"), S3Location(BUCKET, "results/x"))
+    with pytest.raises(JobFailed):
+        catalogue.report(summary, "out.jsonl", Execution("arn", "SUCCEEDED", job))
+    said = capsys.readouterr().err
+    assert "s3://b/\\x1b]0;PWNED\\x07.json" in said and "\x1b" not in said
 
 
 def test_a_failed_execution_is_collected_from_its_map_run_and_the_rest_listed(
