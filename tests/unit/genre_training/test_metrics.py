@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 from sklearn.metrics import f1_score, precision_recall_fscore_support
 
+from genre_model import GenreClassifier
 from genre_training.metrics import (
     THRESHOLD_GRID,
     apply_thresholds,
@@ -151,3 +152,21 @@ def test_evaluate_tunes_the_thresholds_on_dev_and_never_on_test(
     on_test = tune_thresholds(splits["test"].truth, scores["test"], labels)
     assert on_dev != on_test
     assert results["models"]["spacy"]["tuned_thresholds"] == on_dev
+
+
+def test_the_served_model_decides_as_evaluation_applied_the_thresholds(
+    classifier: GenreClassifier,
+) -> None:
+    """A score on its threshold, and one just under it: the genres the served model names are
+    the ones evaluation counted (apply_thresholds), so that its figures describe what it serves."""
+    labels, thresholds = classifier.labels, classifier.manifest.thresholds
+    on = {label: thresholds[label] for label in labels}
+    under = {label: float(np.nextafter(thresholds[label], 0.0)) for label in labels}
+    mixed = {label: (on if i % 2 else under)[label] for i, label in enumerate(labels)}
+    for scores in (on, under, mixed):
+        applied = apply_thresholds(
+            np.array([[scores[label] for label in labels]]), labels, thresholds
+        )
+        expected = [label for label, over in zip(labels, applied[0], strict=True) if over]
+        assert classifier.decide(scores).genres == expected
+    assert classifier.decide(on).genres == labels
