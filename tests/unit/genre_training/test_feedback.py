@@ -3,6 +3,7 @@ import json
 import os
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import boto3
 import pandas as pd
@@ -339,29 +340,46 @@ def save(folder: Path, *corrections: Correction) -> str:
 
 
 def spellings(movie: dict) -> list[tuple[str, str]]:
-    """The movie as typed by users: exact, and with case, whitespace and punctuation edits."""
+    """The movie as typed by users: exact, with case, whitespace and punctuation edits, and with
+    a typo."""
     title, description = movie["title"], movie["description"]
     return [
         (title, description),
         (title.upper(), description.lower()),
         (f"  {title} ", "  ".join(description.split()) + " ."),
         (title + "!", description.replace(",", "").replace(".", ";")),
+        (title, description[:10] + description[11:]),  # a letter left out: a near duplicate
     ]
 
 
-def test_prepare_never_moves_the_measuring_stick(fixture_corpus: Path, tmp_path: Path) -> None:
-    """Corrections of dev and test movies, as typed in several ways: dev and test come out
-    byte for byte as without feedback, no test movie joins train, and the report counts them."""
+def test_prepare_never_moves_the_measuring_stick(
+    fixture_corpus: Path, tmp_path: Path, classifier: Any, packaged: dict[str, Path]
+) -> None:
+    """Corrections of dev and test movies, posted as users type them: dev and test come out of
+    `prepare --feedback` byte for byte as without feedback, no test movie joins train, and the
+    report counts them."""
+    from fastapi.testclient import TestClient
+
+    from genre_api.app import create_app
+    from genre_api.settings import Settings
+
+    folder = tmp_path / "feedback"
+    app = create_app(classifier, Settings(model_dir=packaged["artifact"], feedback_dir=folder))
     before = {name: read_jsonl(fixture_corpus / f"{name}.jsonl") for name in SPLITS}
     posted = [
-        fix(title, description, ["Comedy"], seconds=i, client=f"iam:{split}-{n}-{i}")
-        for split in ("dev", "test")
-        for n, movie in enumerate(before[split][:5])
-        for i, (title, description) in enumerate(spellings(movie))
+        *(
+            (title, description)
+            for split in ("dev", "test")
+            for movie in before[split][:5]
+            for title, description in spellings(movie)
+        ),
+        (before["train"][0]["title"], before["train"][0]["description"]),
     ]
-    train_movie = before["train"][0]
-    posted.append(fix(train_movie["title"], train_movie["description"], ["Comedy"], 99))
-    report = prepare_fixture(tmp_path / "corpus", save(tmp_path / "feedback", *posted))
+    for number, (title, description) in enumerate(posted):  # each from its own address
+        user = TestClient(app, client=(f"198.51.100.{number}", 50000))
+        body = {"title": title, "description": description, "genres": ["Comedy"]}
+        assert user.post("/feedback", json=body).status_code == 202
+    report = prepare_fixture(tmp_path / "corpus", str(folder))
     for name in ("dev", "test"):
         for suffix in (".jsonl", ".spacy"):
             made = (tmp_path / "corpus" / f"{name}{suffix}").read_bytes()
@@ -372,11 +390,13 @@ def test_prepare_never_moves_the_measuring_stick(fixture_corpus: Path, tmp_path:
     test_texts = {(m["title"], m["description"]) for m in before["test"]}
     assert not test_texts & {(m["title"], m["description"]) for m in after}
     counts = report["feedback"]
-    assert counts["held_out"] == {"dev": 5, "test": 5}  # the latest spelling of each movie
+    # Per movie, the latest of the spellings that normalise alike, and the typo: never applied.
+    assert counts["held_out"] == {"dev": 10, "test": 10}
+    assert counts["held_out_matches"] == {"exact": 10, "near duplicate": 10}
     assert counts["ignored"] == {SUPERSEDED: 30}
     assert (counts["applied"], counts["added"]) == (1, 0)
     held = read_jsonl(tmp_path / "corpus" / EVALUATION_CORRECTIONS)
-    assert len(held) == 10
+    assert len(held) == 20
     assert {t["meta"]["evaluation_movie"]["split"] for t in held} == {"dev", "test"}
     assert all(t["answer"] == "accept" and t["accept"] == ["Comedy"] for t in held)
     assert [c["split"] for c in read_jsonl(tmp_path / "corpus" / CORRECTED_MOVIES)] == ["train"]
