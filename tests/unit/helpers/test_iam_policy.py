@@ -23,7 +23,7 @@ import pytest
 from tests.helpers.iam_policy import allows
 
 # EXPLICIT's example policy, as the page gives it.
-GET_LIST_NO_REPORTS = {
+GET_LIST_NO_REPORTS: dict[str, Any] = {
     "Version": "2012-10-17",
     "Statement": [
         {
