@@ -132,7 +132,9 @@ def classify_rows(
     def run(indexes: list[int]) -> tuple[list[int], list[Classified | str]]:
         try:
             return indexes, list(classifier.classify([rows[i].movie for i in indexes]))
-        except RefusedInput:
+        except RefusedInput as refusal:
+            if len(indexes) == 1:
+                return indexes, [f"refused by the API: {refusal.reason}"]
             return indexes, one_by_one(indexes)
 
     chunks = iter([valid[start : start + chunk_size] for start in range(0, len(valid), chunk_size)])

@@ -99,12 +99,15 @@ class HttpClassifier:
         body = {"movies": [{"title": m.title, "description": m.description} for m in movies]}
         url, payload = self._post(GENRES_ROUTE, body)
         try:
-            return [
+            results = [
                 Classified(r["genre"], r["scores"], r["genres"], payload["model_version"])
                 for r in payload["results"]
             ]
         except (KeyError, TypeError) as error:
             raise ServerFailed(f"{url} answered something that is not this API's") from error
+        if len(results) != len(movies):
+            raise ServerFailed(f"{url} answered {len(results)} results for {len(movies)} movies")
+        return results
 
     def explain(self, movie: Movie, top: int) -> Explained:
         body = {"title": movie.title, "description": movie.description, "top": top}

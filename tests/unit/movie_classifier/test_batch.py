@@ -10,7 +10,7 @@ from click.testing import CliRunner, Result
 
 from genre_model.movie_fields import MAX_TITLE_CHARS, MAX_WORD_CHARS
 from movie_classifier.main import main
-from tests.helpers.fake_api import Answer, fake_api
+from tests.helpers.fake_api import Answer, fake_api, genres_body
 
 
 def write(path: Path, rows: list[dict[str, str]]) -> Path:
@@ -108,6 +108,8 @@ def test_a_chunk_the_api_refuses_is_sent_again_row_by_row(tmp_path: Path) -> Non
     with fake_api([Answer(refuse_title="FORBIDDEN")]) as (url, received):
         result = run_against(url, source, output, "--batch-size", "4", "--concurrency", "2")
     assert result.exit_code == 0, result.output
+    # The chunk of rows 5-8 is refused, then sent again row by row; the last chunk (rows 9-10)
+    # passes whole.
     assert sorted(len(body["movies"]) for body in received) == [1, 1, 1, 1, 2, 4, 4]
     lines = [json.loads(line) for line in output.read_text().splitlines()]
     assert [line["row"] for line in lines if "genre" in line] == [1, 2, 3, 4, 5, 6, 8, 9, 10]
@@ -272,4 +274,13 @@ def test_an_output_that_cannot_be_written_is_one_line(tmp_path: Path) -> None:
     assert result.exit_code == 1
     (error,) = [line for line in result.output.splitlines() if line.startswith("Error:")]
     assert error.startswith(f"Error: cannot write {output}: ")
+    assert "Traceback" not in result.output
+
+
+def test_an_answer_with_another_number_of_results_stops_the_run(tmp_path: Path) -> None:
+    source = write(tmp_path / "in.csv", movies(3))
+    with fake_api([Answer(body=genres_body(2))]) as (url, _):
+        result = run_against(url, source, tmp_path / "out.jsonl")
+    assert result.exit_code == 7
+    assert "answered 2 results for 3 movies" in result.output
     assert "Traceback" not in result.output
