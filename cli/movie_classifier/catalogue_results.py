@@ -30,7 +30,7 @@ from typing import Any
 from genre_model.movie_fields import TITLE_FIELD, description_field, named_fields
 from movie_classifier.batch import Row, result_record, write_records
 from movie_classifier.catalogue_job import Execution, quoted
-from movie_classifier.classifier import Classified
+from movie_classifier.classifier import classified_from
 from movie_classifier.constants import SHOWN_PROBLEMS
 from movie_classifier.json_stream import Malformed, array_items
 from movie_classifier.s3_location import S3Location
@@ -294,7 +294,7 @@ def _row_result(
         return FAILED, result_record(row, "the function's result is for another row")
     if "error" in result:
         return REFUSED, result_record(row, quoted(str(result["error"])))
-    classified = _classified(result, version)
+    classified = classified_from(result, version)
     if classified is None:
         return FAILED, result_record(row, NO_RESULT)
     labels = list(classified.scores)
@@ -303,23 +303,6 @@ def _row_result(
     elif labels != merge.labels:
         return FAILED, result_record(row, "scored for other genres than the job's other rows")
     return SCORED, result_record(row, classified)
-
-
-def _classified(result: Mapping[str, Any], version: str) -> Classified | None:
-    """A scored row's result, when it is one: a genre, its genres and a score per genre."""
-    genre, genres, scores = result.get("genre"), result.get("genres"), result.get("scores")
-    if not (
-        isinstance(genre, str)
-        and isinstance(genres, list)
-        and all(isinstance(name, str) for name in genres)
-        and isinstance(scores, Mapping)
-        and all(
-            isinstance(score, int | float) and not isinstance(score, bool)
-            for score in scores.values()
-        )
-    ):
-        return None
-    return Classified(genre, {str(k): float(v) for k, v in scores.items()}, genres, version)
 
 
 def _answers(

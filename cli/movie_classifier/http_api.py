@@ -16,7 +16,7 @@ from urllib3.util.retry import Retry
 
 from genre_model.constants import MODEL_VERSION_HEADER as VERSION_HEADER
 from genre_model.corrections import FEEDBACK_NOT_CONFIGURED
-from movie_classifier.classifier import Classified, Explained, Movie
+from movie_classifier.classifier import Classified, Explained, Movie, classified_from
 from movie_classifier.constants import (
     DEFAULT_RETRIES,
     DEFAULT_TIMEOUT_S,
@@ -98,32 +98,34 @@ class HttpClassifier:
     def classify(self, movies: Sequence[Movie]) -> list[Classified]:
         body = {"movies": [{"title": m.title, "description": m.description} for m in movies]}
         url, payload = self._post(GENRES_ROUTE, body)
-        try:
-            results = [
-                Classified(r["genre"], r["scores"], r["genres"], payload["model_version"])
-                for r in payload["results"]
-            ]
-        except (KeyError, TypeError) as error:
-            raise ServerFailed(f"{url} answered something that is not this API's") from error
+        answers = payload.get("results") if isinstance(payload, dict) else None
+        version = payload.get("model_version") if isinstance(payload, dict) else None
+        results = [
+            classified_from(r, version) if isinstance(r, dict) else None for r in answers or []
+        ]
+        if not isinstance(answers, list) or None in results:
+            raise ServerFailed(f"{url} answered something that is not this API's")
         if len(results) != len(movies):
             raise ServerFailed(f"{url} answered {len(results)} results for {len(movies)} movies")
-        return results
+        return [result for result in results if result is not None]
 
     def explain(self, movie: Movie, top: int) -> Explained:
         body = {"title": movie.title, "description": movie.description, "top": top}
         url, payload = self._post(EXPLAIN_ROUTE, body)
+        not_ours = ServerFailed(f"{url} answered something that is not this API's")
+        if not isinstance(payload, dict):
+            raise not_ours
+        classified = classified_from(payload, payload.get("model_version"))
         try:
-            return Explained(
-                Classified(
-                    payload["genre"], payload["scores"], payload["genres"], payload["model_version"]
-                ),
-                {
-                    genre: [(w["word"], float(w["weight"])) for w in words]
-                    for genre, words in payload["explanations"].items()
-                },
-            )
-        except (KeyError, TypeError, ValueError) as error:
-            raise ServerFailed(f"{url} answered something that is not this API's") from error
+            words = {
+                str(genre): [(str(w["word"]), float(w["weight"])) for w in listed]
+                for genre, listed in payload["explanations"].items()
+            }
+        except (KeyError, TypeError, ValueError, AttributeError) as error:
+            raise not_ours from error
+        if classified is None:
+            raise not_ours
+        return Explained(classified, words)
 
     def send_correction(self, correction: dict[str, Any]) -> str:
         """POST /feedback: a movie's right genres; the id the API stored it under."""

@@ -62,6 +62,28 @@ def test_a_4xx_carries_the_servers_message() -> None:
     assert error.value.exit_code == 6
 
 
+# A result with a string where the scores belong: written out, it would fail the CSV's columns.
+BAD_RESULT = {"genre": "Drama", "genres": ["Drama"], "scores": "high"}
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        BAD_RESULT | {"model_version": "v", "explanations": {}},
+        {**BAD_RESULT, "scores": {"Drama": 0.7}, "model_version": "v", "explanations": []},
+        {
+            **BAD_RESULT,
+            "scores": {"Drama": 0.7},
+            "model_version": "v",
+            "explanations": {"Drama": [{"word": "x", "weight": "heavy"}]},
+        },
+    ],
+)
+def test_an_explanation_that_is_not_the_apis_is_a_server_failure(body: dict) -> None:
+    with fake_api([Answer(body=body)]) as (url, _), pytest.raises(ServerFailed, match="not this"):
+        HttpClassifier(url).explain(MOVIE, 3)
+
+
 @pytest.mark.parametrize(
     ("answer", "match"),
     [
@@ -69,6 +91,12 @@ def test_a_4xx_carries_the_servers_message() -> None:
         (Answer(502, "<html>bad gateway</html>"), "HTTP 502\\): <html>bad gateway</html>"),
         (Answer(200, {"unexpected": True}), "not this API's"),
         (Answer(200, "<html>a login page</html>", headers=HTML), "not this API's"),
+        (Answer(200, {"model_version": "v", "results": "Drama"}), "not this API's"),
+        (Answer(200, [1, 2]), "not this API's"),
+        (
+            Answer(200, {"model_version": "v", "results": [BAD_RESULT]}),
+            "not this API's",
+        ),
     ],
 )
 def test_server_failures(answer: Answer, match: str) -> None:
