@@ -240,7 +240,12 @@ def _write_atomically(output: Path, write: Callable[[IO[str]], None]) -> None:
 
 
 def _labels(results: Iterable[Classified | str]) -> list[str]:
-    return next((list(r.scores) for r in results if isinstance(r, Classified)), [])
+    """The score columns: every genre any row was scored for, in the order first seen."""
+    found: dict[str, None] = {}
+    for result in results:
+        if isinstance(result, Classified):
+            found.update(dict.fromkeys(result.scores))
+    return list(found)
 
 
 def _write_jsonl(records: Iterable[dict[str, Any]], stream: IO[str]) -> None:

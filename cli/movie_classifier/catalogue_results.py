@@ -46,6 +46,8 @@ NO_RESULT = "the function's result for this row is not a catalogue result"
 MAX_RECORD_CHARS = 8 * 2**20
 MAX_MANIFEST_BYTES = 16 * 2**20
 MANIFEST_NAME = "manifest.json"
+# Genres a job's rows may be scored for in all: each is a column of a CSV output.
+MAX_LABELS = 64
 
 
 @dataclass
@@ -100,11 +102,6 @@ class RowStore:
         (highest,) = self.db.execute("SELECT MAX(idx) FROM rows").fetchone()
         return 0 if highest is None else int(highest) + 1
 
-    def labels(self) -> list[str]:
-        """The score columns: the genres of any scored row."""
-        found = self.db.execute(f"SELECT record FROM rows WHERE kind = {SCORED} LIMIT 1").fetchone()
-        return list(json.loads(found[0])["scores"]) if found else []
-
     def in_order(self, total: int, missing: str) -> Iterator[tuple[int, dict[str, Any]]]:
         """Every row from 0 to total - 1: its record, or one that says why it has none."""
         expected = 0
@@ -125,12 +122,13 @@ class RowStore:
 class Merge:
     """What reading a job's results found beyond its rows: the catalogue's row count (None:
     unknown, then the rows the batches held), items that named no row of it, the score
-    labels, and the files that could not be read."""
+    genres scored (the CSV's score columns: every batch's, should the model change mid-job), and
+    the files that could not be read."""
 
     total: int | None
     items: int = 0
     outside: int = 0
-    labels: list[str] | None = None
+    labels: dict[str, None] = field(default_factory=dict)  # in the order first seen
     unread: list[str] = field(default_factory=list)
 
     def within(self, index: object) -> int | None:
@@ -166,7 +164,7 @@ def collect(
             merge.outside += store.rows_from(total)
         summary = Summary(total=total)
         rows = store.in_order(total, merge.missing_reason())
-        write_records(summary.tally(rows), store.labels(), output, raw_csv=raw_csv)
+        write_records(summary.tally(rows), list(merge.labels), output, raw_csv=raw_csv)
     if merge.outside:
         summary.notes.append(
             f"{merge.outside} result items named no row of the catalogue's {total}: ignored"
@@ -297,11 +295,10 @@ def _row_result(
     classified = classified_from(result, version)
     if classified is None:
         return FAILED, result_record(row, NO_RESULT)
-    labels = list(classified.scores)
-    if merge.labels is None:
-        merge.labels = labels
-    elif labels != merge.labels:
-        return FAILED, result_record(row, "scored for other genres than the job's other rows")
+    new = [label for label in classified.scores if label not in merge.labels]
+    if len(merge.labels) + len(new) > MAX_LABELS:
+        return FAILED, result_record(row, f"scored for over {MAX_LABELS} genres in all")
+    merge.labels.update(dict.fromkeys(new))
     return SCORED, result_record(row, classified)
 
 

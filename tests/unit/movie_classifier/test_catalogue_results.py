@@ -310,3 +310,20 @@ def test_result_files_are_read_as_streams(s3: Any, tmp_path: Path) -> None:
     write_results(s3, {"SUCCEEDED": [[succeeded([i]) for i in range(300)]]})
     summary = collect(s3, execution(300), tmp_path / "out.jsonl", tmp_path)
     assert summary.scored == 300
+
+
+def test_rows_scored_for_other_genres_get_every_genre_a_column(s3: Any, tmp_path: Path) -> None:
+    """A model changed mid-job: the CSV has a column for every genre any row was scored for."""
+    other = {"Comedy": 0.5, "Horror": 0.25}
+    later = [{"index": 1, "genre": "Comedy", "genres": ["Comedy"], "scores": other}]
+    write_results(s3, {"SUCCEEDED": [[succeeded([0]), succeeded([1], later)]]})
+    summary = collect(s3, execution(2), tmp_path / "out.csv", tmp_path)
+    assert summary.scored == 2
+    with (tmp_path / "out.csv").open(newline="") as stream:
+        written = list(csv.DictReader(stream))
+    assert [name for name in written[0] if name.startswith("score_")] == [
+        "score_Comedy",
+        "score_Drama",
+        "score_Horror",
+    ]
+    assert (written[0]["score_Horror"], written[1]["score_Horror"]) == ("", "0.25")
