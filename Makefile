@@ -193,7 +193,8 @@ endif
 evaluate: $(VENV)/.installed-train ## Score build/train/model-best -> build/eval/ (and docs/results.md, for the repository's data)
 	$(BIN)/movie-genre-train evaluate --model $(BUILD)/train/model-best --corpus $(BUILD)/corpus \
 	    --out $(BUILD)/eval $(if $(wildcard $(BUILD)/variants.json),--variants $(BUILD)/variants.json) \
-	    $(if $(filter minilm static,$(RECIPE)),--compare "bag-of-words (models/default)=models/default")
+	    $(if $(filter minilm static,$(RECIPE)),--compare "bag-of-words (models/default)=models/default") \
+	    $(if $(filter static,$(RECIPE)),--compare "static alone (no blend)=$(BUILD)/train/model-alone")
 	$(BIN)/movie-genre-train record --eval $(BUILD)/eval --recipe $(call quote,$(RECIPE))
 
 package: $(VENV)/.installed-train ## Pack build/artifact and build/model.tar.gz with its manifest

@@ -305,7 +305,8 @@ def installed_mb(name: str) -> float | None:
         files = distribution(name).files or []
     except PackageNotFoundError:
         return None
-    return sum(path.locate().stat().st_size for path in files if path.locate().is_file()) / 1e6
+    located = [Path(path.locate()) for path in files]
+    return sum(path.stat().st_size for path in located if path.is_file()) / 1e6
 
 
 def size_report(model_dir: Path) -> dict[str, float]:

@@ -5,7 +5,8 @@ spaCy pipeline (genre_model.static_textcat) that evaluate, package and serving l
 a spaCy textcat.
 
 Inputs: a `prepare` corpus and a config (configs/static.cfg). Outputs in OUT: model-best/ (the
-pipeline) and static.json (the teacher, per-epoch validation figures, the stored model's figures
+pipeline), model-alone/ (the static component without the blend, which `make evaluate` reports
+beside it) and static.json (the teacher, per-epoch validation figures, the stored model's figures
 beside the float32 one's, the blend chosen on validation).
 
 Each job has its module: static_distill (model2vec), static_training (PyTorch), blend,
@@ -34,6 +35,7 @@ from genre_training.splits import read_splits
 from genre_training.transformer import PIPELINE_NAME, base_model_dir
 
 REPORT_FILE = "static.json"
+ALONE_NAME = "model-alone"  # the static model without the blend, beside the pipeline
 
 
 def train_static_recipe(
@@ -76,8 +78,9 @@ def train_static_recipe(
     float_scores = {name: predict(trained.model, pieces[name]) for name in SCORED_SPLITS}
 
     pipeline = out_dir / PIPELINE_NAME
-    if pipeline.exists():
-        shutil.rmtree(pipeline)
+    for written in (pipeline, out_dir / ALONE_NAME):
+        if written.exists():
+            shutil.rmtree(written)
     component_dir = pipeline / COMPONENT
     component_dir.mkdir(parents=True)
     dtype = str(config["export"]["vector_dtype"])
@@ -86,7 +89,9 @@ def train_static_recipe(
         component_dir / "weights.npz"
     )
     alone = StaticComponentConfig(labels=labels, bow_weight=0.0)
-    stored_scores = score_splits(assemble_pipeline(component_dir, alone), labels, splits)
+    alone_nlp = assemble_pipeline(component_dir, alone)
+    stored_scores = score_splits(alone_nlp, labels, splits)
+    alone_nlp.to_disk(out_dir / ALONE_NAME)
     bow = Path(config["paths"]["bow_model"]) if config["paths"]["bow_model"] else None
     blend = choose_blend(bow, stored_scores, splits, labels, list(config["blend"]["weights"]))
     if bow is not None and blend["weight"] > 0:

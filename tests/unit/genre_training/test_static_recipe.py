@@ -66,6 +66,7 @@ def test_a_teacher_is_distilled_once_and_the_pipeline_scores_as_its_report_says(
     pipeline = tmp_path / "train" / "model-best"
     assert 'factory = "static_textcat_multilabel"' in (pipeline / "config.cfg").read_text()
     assert figures_of(pipeline, fixture_corpus) == report["stored"]
+    assert figures_of(tmp_path / "train" / "model-alone", fixture_corpus) == report["stored"]
     weights = StaticWeights.load(pipeline / COMPONENT / WEIGHTS_FILE)
     assert weights.vectors.dtype == np.int8 and weights.scales is not None  # static.cfg's
     assert [w.shape for w, _b in weights.layers] == [(8, 4), (4, 8)]  # 8 dims, 4 hidden, 8 labels
@@ -89,6 +90,9 @@ def test_the_blend_with_bag_of_words_is_chosen_on_validation(
         assert nlp.pipe_names == [BOW_COMPONENT, COMPONENT]
     chosen = report["blend"]["tried"][str(report["blend"]["weight"])]
     assert figures_of(pipeline, fixture_corpus) == pytest.approx(chosen)
+    # Beside it, the static model without the blend, for evaluate to report.
+    alone = figures_of(tmp_path / "train" / "model-alone", fixture_corpus)
+    assert alone == report["stored"] == pytest.approx(report["blend"]["tried"]["0.0"])
     assert nlp.get_pipe(COMPONENT).bow_weight == report["blend"]["weight"]  # type: ignore[attr-defined]
     assert nlp.get_pipe(COMPONENT).labels == tuple(read_splits(fixture_corpus)[0]["labels"])  # type: ignore[attr-defined]
     assert FACTORY in nlp.config["components"][COMPONENT]["factory"]
