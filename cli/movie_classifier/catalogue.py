@@ -133,8 +133,11 @@ def run(options: JobOptions) -> None:
         session = boto3_session("--stack", region=options.region, profile=options.profile)
         arn = start_job(session, options)
         if options.no_wait:
-            click.echo(arn)
-            click.echo(f"collect it with: movie_classifier --collect {arn} --output ...", err=True)
+            click.echo(printable(arn))
+            click.echo(
+                printable(f"collect it with: movie_classifier --collect {arn} --output ..."),
+                err=True,
+            )
             return
     assert options.output is not None  # check_usage: only --no-wait goes without
     finish_job(session, arn, options.output, raw_csv=options.raw_csv)
@@ -178,7 +181,8 @@ def finish_job(session: Any, arn: str, output: Path | S3Location, *, raw_csv: bo
         with progress_bar() as progress:
             execution = follow(step_functions(session), arn, progress, CATALOGUE_POLL_S)
     except KeyboardInterrupt:
-        click.echo(f"\nthe job goes on: movie_classifier --collect {arn} --output ...", err=True)
+        goes_on = f"the job goes on: movie_classifier --collect {arn} --output ..."
+        click.echo("\n" + printable(goes_on), err=True)
         raise
     if execution.status != SUCCEEDED and execution.manifest() is None:
         raise JobFailed(f"the job ended {execution.status}: {execution.failure or 'no results'}")
