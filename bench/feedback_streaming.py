@@ -1,6 +1,7 @@
 """Reading users' corrections back: objects, seconds and peak memory, at growing counts.
 
     nice .venv/bin/python bench/feedback_streaming.py [--objects 10000 100000] [--clients 10]
+        [--results-doc docs/results.md]
 
 For each count it writes that many corrections as files (the layout MOVIE_GENRE_FEEDBACK_DIR and
 a folder synced from S3 have: date=YYYY-MM-DD/<id>.json), each a different movie with a
@@ -12,7 +13,8 @@ the seconds, the corrections taken, and the process's peak resident memory (ru_m
 its memory once the modules were imported: the reading's own peak is the difference.
 
 What a reading holds is each client's latest movies up to the cap, never the objects read: with
-a fixed set of clients the peak stays flat however many objects there are.
+a fixed set of clients the peak stays flat however many objects there are. --results-doc writes
+the figures into docs/results.md's `feedback-streaming` section.
 """
 
 from __future__ import annotations
@@ -26,6 +28,8 @@ import tempfile
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+
+from recorded import run_recorded
 
 SERVED = "20261127-005734-402e991a"
 # About the median overview's length in the repository's data (255 characters).
@@ -80,20 +84,12 @@ def read_back(folder: str) -> dict[str, float]:
     }
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--objects", type=int, nargs="+", default=[10_000, 100_000])
-    parser.add_argument("--clients", type=int, default=10)
-    parser.add_argument("--read", help=argparse.SUPPRESS)  # the child process's own job
-    options = parser.parse_args()
-    if options.read:
-        print(json.dumps(read_back(options.read)))
-        return
-    print(f"corrections from {options.clients} clients, read as `prepare --feedback` reads them")
+def measure(objects_counts: list[int], clients: int) -> None:
+    print(f"corrections from {clients} clients, read as `prepare --feedback` reads them")
     print("objects  taken  ignored  seconds  objects/s  memory after imports  peak  reading's own")
-    for objects in options.objects:
+    for objects in objects_counts:
         with tempfile.TemporaryDirectory() as folder:
-            write_corrections(Path(folder), objects, options.clients)
+            write_corrections(Path(folder), objects, clients)
             child = subprocess.run(
                 [sys.executable, __file__, "--read", folder],
                 capture_output=True,
@@ -108,6 +104,24 @@ def main() -> None:
             f"{figures['rss_after_imports_mb']:>17.1f} MB  {figures['peak_rss_mb']:.1f} MB  "
             f"{own:.1f} MB"
         )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--objects", type=int, nargs="+", default=[10_000, 100_000])
+    parser.add_argument("--clients", type=int, default=10)
+    parser.add_argument("--results-doc", type=Path, default=None)
+    parser.add_argument("--read", help=argparse.SUPPRESS)  # the child process's own job
+    options = parser.parse_args()
+    if options.read:
+        print(json.dumps(read_back(options.read)))
+        return
+    run_recorded(
+        lambda: measure(options.objects, options.clients),
+        options.results_doc,
+        "feedback-streaming",
+        "Reading users' corrections back, `bench/feedback_streaming.py`",
+    )
 
 
 if __name__ == "__main__":
