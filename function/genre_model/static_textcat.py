@@ -9,9 +9,9 @@ the CLI, the explanations and the evaluation work unchanged on it.
 The pieces of a Doc are the pieces of each of its spaCy tokens, each token tokenized on its own
 (`is_pretokenized`): removing a token removes exactly its pieces. That makes leave-one-word-out
 exact in closed form (`scores_without`): the mean without a word is (sum of the text's piece
-vectors - sum of that word's) / (pieces - that word's pieces), computed for every word at once
-with one (words x pieces) matrix product, then one batched pass through the head; no variant
-text is tokenized or looked up again. It equals scoring the text without the word, up to float
+vectors - sum of that word's) / (pieces - that word's pieces), the words' sums taken in one pass
+over the text's pieces, then one batched pass of every mean through the head; no variant text is
+tokenized or looked up again. It equals scoring the text without the word, up to float
 rounding.
 
 With `bow_weight` above 0 the pipeline also holds a bag-of-words textcat that ran first; its
@@ -214,14 +214,15 @@ class StaticTextCat:
         total = rows.sum(axis=0)
         column = {word: k for k, word in enumerate(words)}
         texts = [token.text for token in doc]
-        # removal[k, j] = 1 where piece j belongs to a token equal to words[k]
-        removal = np.zeros((len(words), len(ids)), dtype=np.float32)
-        owners = [column.get(texts[token], -1) for token in tokens.tolist()]
-        for piece, owner in enumerate(owners):
-            if owner >= 0:
-                removal[owner, piece] = 1.0
-        left = len(ids) - removal.sum(axis=1)
-        sums = np.vstack([total[None, :], total[None, :] - removal @ rows])
+        # owners[j]: the word whose removal removes piece j (-1: none of the words)
+        owners = np.array([column.get(texts[token], -1) for token in tokens.tolist()], dtype=int)
+        owned = owners >= 0
+        # Summed with np.add.at, not a (words x pieces) matrix product: no BLAS threads, whose
+        # start-up costs more than the sums on a busy or one-vCPU machine.
+        removed = np.zeros((len(words), rows.shape[1]), dtype=np.float32)
+        np.add.at(removed, owners[owned], rows[owned])
+        left = len(ids) - np.bincount(owners[owned], minlength=len(words))
+        sums = np.vstack([total[None, :], total[None, :] - removed])
         counts = np.concatenate([[len(ids)], left])[:, None]
         means = np.where(counts > 0, sums / np.maximum(counts, 1), 0).astype(np.float32)
         return head_scores(self._weights.layers, means)
