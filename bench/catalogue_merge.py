@@ -1,7 +1,7 @@
 """A catalogue job's merge (movie_classifier --collect): peak memory while it reads one large
 ResultWriter file, against reading that file whole as the merge did before.
 
-    .venv/bin/python bench/catalogue_merge.py [--megabytes 50] [--runs 3]
+    .venv/bin/python bench/catalogue_merge.py [--megabytes 50] [--runs 3] [--results-doc FILE]
 
 Writes a ResultWriter file of about --megabytes MB (SUCCEEDED records in AWS's format, 256
 movies a batch: overviews of data/movies/ as the Map sends them, and the function's answers), and
@@ -13,6 +13,7 @@ file is never in memory unless the reader puts it there). Then, each run in a fr
 
 Peak memory is tracemalloc's peak of Python allocations during the call (the interpreter and
 its imports excluded); the figures are medians of --runs runs, with their ratio.
+--results-doc writes what it printed into that document's `catalogue-merge` section.
 """
 
 from __future__ import annotations
@@ -26,6 +27,8 @@ import tempfile
 import tracemalloc
 from pathlib import Path
 from typing import Any
+
+from recorded import run_recorded
 
 REPO = Path(__file__).resolve().parents[1]
 BATCH = 256
@@ -124,10 +127,32 @@ def measure(root: Path, rows: int, mode: str) -> tuple[float, int]:
     return peak / 1e6, result_file.stat().st_size
 
 
+def compare(megabytes: int, runs: int) -> None:
+    """Write the job, measure both readings `runs` times, interleaved, and print the figures."""
+    with tempfile.TemporaryDirectory() as folder:
+        root = Path(folder)
+        rows = write_job(root, megabytes)
+        peaks: dict[str, list[float]] = {"merge": [], "whole": []}
+        size = 0
+        for _ in range(runs):
+            for mode in peaks:  # interleaved, each in a fresh process
+                child = [sys.executable, __file__, "--child", str(root), str(rows), mode]
+                answer = subprocess.run(child, capture_output=True, text=True, check=True, cwd=REPO)
+                peak, size = json.loads(answer.stdout)
+                peaks[mode].append(peak)
+    merge, whole = (statistics.median(peaks[mode]) for mode in ("merge", "whole"))
+    print(f"result file: {size / 1e6:.1f} MB, {rows} rows in {rows // BATCH} records")
+    print(f"peak Python memory, median of {runs} runs (tracemalloc):")
+    print(f"  merge (streamed, this CLI):   {merge:7.1f} MB  runs {peaks['merge']}")
+    print(f"  json.loads of the whole file: {whole:7.1f} MB  runs {peaks['whole']}")
+    print(f"  merge / whole: {merge / whole:.3f}; merge / file size: {merge / (size / 1e6):.3f}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--megabytes", type=int, default=50)
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--results-doc", type=Path, help="write its section (docs/results.md)")
     parser.add_argument(
         "--child", nargs=3, metavar=("ROOT", "ROWS", "MODE"), help=argparse.SUPPRESS
     )
@@ -136,23 +161,12 @@ def main() -> None:
         root, rows, mode = arguments.child
         print(json.dumps(measure(Path(root), int(rows), mode)))
         return
-    with tempfile.TemporaryDirectory() as folder:
-        root = Path(folder)
-        rows = write_job(root, arguments.megabytes)
-        peaks: dict[str, list[float]] = {"merge": [], "whole": []}
-        size = 0
-        for _ in range(arguments.runs):
-            for mode in peaks:  # interleaved, each in a fresh process
-                child = [sys.executable, __file__, "--child", str(root), str(rows), mode]
-                answer = subprocess.run(child, capture_output=True, text=True, check=True, cwd=REPO)
-                peak, size = json.loads(answer.stdout)
-                peaks[mode].append(peak)
-    merge, whole = (statistics.median(peaks[mode]) for mode in ("merge", "whole"))
-    print(f"result file: {size / 1e6:.1f} MB, {rows} rows in {rows // BATCH} records")
-    print(f"peak Python memory, median of {arguments.runs} runs (tracemalloc):")
-    print(f"  merge (streamed, this CLI):  {merge:7.1f} MB  runs {peaks['merge']}")
-    print(f"  json.loads of the whole file: {whole:7.1f} MB  runs {peaks['whole']}")
-    print(f"  merge / whole: {merge / whole:.3f}; merge / file size: {merge / (size / 1e6):.3f}")
+    run_recorded(
+        lambda: compare(arguments.megabytes, arguments.runs),
+        arguments.results_doc,
+        "catalogue-merge",
+        "Catalogue merge memory, `movie_classifier --collect`",
+    )
 
 
 if __name__ == "__main__":
