@@ -4,8 +4,8 @@ Its script and stylesheet are swagger-ui-dist 5.32.6's files as the fastapi-offl
 ships them (byte for byte the npm package's; pinned, with its hashes, in the image's lock), served
 by the function at /docs/swagger-ui-bundle.js and /docs/swagger-ui.css. Each is checked against
 its sha384 before it is served, and the page asks the browser to check it again (subresource
-integrity): a changed file is refused, not run. They add about 1.7 MB to the image (the package
-carries ReDoc's script too: 2.8 MB in all) and are read only when /docs is first asked for.
+integrity): a changed file is refused, not run. They are read only when /docs is first asked
+for (docs/api.md: what the package adds to the image).
 FastAPI's own /docs loads the latest 5.x from a CDN with no integrity; ReDoc (/redoc) is off.
 """
 
