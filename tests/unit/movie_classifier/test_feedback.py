@@ -140,6 +140,22 @@ def test_the_classify_output_csv_comes_back_with_what_the_user_saw(tmp_path: Pat
     ]
 
 
+def test_neutralised_cells_of_an_output_csv_are_sent_as_they_were(tmp_path: Path) -> None:
+    """--output's CSV puts a ' before a cell that would run as a formula; read back, it is
+    taken off (and only there: a title that starts with ' alone keeps it)."""
+    csv = write(
+        tmp_path / "genres.csv",
+        "row,title,description,genres\n1,'=Alpha,'-A plot.,Comedy\n2,'Tis Pity,'@ plot.,Drama\n",
+    )
+    with fake_api([SAVED]) as (url, received):
+        result = CliRunner().invoke(main, ["--endpoint", url, "--corrections", str(csv)])
+    assert result.exit_code == 0, result.output
+    assert sorted((body["title"], body["description"]) for body in received) == [
+        ("'Tis Pity", "@ plot."),
+        ("=Alpha", "-A plot."),
+    ]
+
+
 def test_rows_not_saved_are_named_and_fail_the_command_after_the_rest(tmp_path: Path) -> None:
     csv = write(
         tmp_path / "fixes.csv",
