@@ -60,6 +60,17 @@ def directory_option(name: str, default: str, help_text: str) -> Callable[[Comma
     )
 
 
+def recipe_config_option(recipe: str) -> Callable[[Command], Command]:
+    """--config FILE: a recipe's settings, training/configs/RECIPE.cfg by default."""
+    return click.option(
+        "--config",
+        type=click.Path(exists=True, dir_okay=False, path_type=Path),
+        default=Path("training/configs") / f"{recipe}.cfg",
+        show_default=True,
+        help=f"The {recipe} recipe's settings.",
+    )
+
+
 model_option = directory_option("model", "build/train/model-best", "The trained spaCy pipeline.")
 corpus_option = directory_option("corpus", "build/corpus", "Output of `prepare`.")
 
@@ -152,13 +163,7 @@ def prepare_command(
 
 
 @main.command("fine-tune")
-@click.option(
-    "--config",
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    default=Path("training/configs/minilm.cfg"),
-    show_default=True,
-    help="The transformer recipe's hyper-parameters.",
-)
+@recipe_config_option("minilm")
 @corpus_option
 @directory_option(
     "out", "build/train", "model-best/ (a spaCy pipeline) and fine_tune.json go here."
@@ -179,13 +184,7 @@ def fine_tune_command(config: Path, corpus_dir: Path, out_dir: Path) -> None:
 
 
 @main.command("static")
-@click.option(
-    "--config",
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    default=Path("training/configs/static.cfg"),
-    show_default=True,
-    help="The static recipe's settings.",
-)
+@recipe_config_option("static")
 @corpus_option
 @directory_option("out", "build/train", "model-best/ (a spaCy pipeline) and static.json go here.")
 @click.option(

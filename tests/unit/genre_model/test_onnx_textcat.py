@@ -11,12 +11,11 @@ import spacy
 from spacy.language import Language
 from spacy.tokens import Doc
 
-from genre_model import GenreClassifier
 from genre_model.constants import MAX_TOP
 from genre_model.explanations import explain
-from genre_model.manifest import Manifest
 from genre_model.onnx_textcat import FACTORY
 from tests.helpers.onnx_model import WORDS, build, mean_token_id_scores
+from tests.helpers.recipe_models import classifier_of
 
 LABELS = ["Action", "Comedy", "Drama"]
 VOCABULARY = {word: i + 2 for i, word in enumerate(WORDS)}
@@ -118,20 +117,7 @@ def test_a_pipeline_without_its_model_files_is_refused(tmp_path: Path) -> None:
 def test_explanations_leave_out_words_past_what_the_model_reads(
     pipeline_dir: tuple[Path, np.ndarray],
 ) -> None:
-    manifest = Manifest(
-        version="20261127-000000-0000abcd",
-        created_at="2026-11-27T00:00:00Z",
-        spacy_version=spacy.__version__,
-        recipe="minilm",
-        config="",
-        labels=LABELS,
-        thresholds=dict.fromkeys(LABELS, 0.5),
-        text_fields="title+description",
-        data_sha256="",
-        split_sizes={},
-        metrics={},  # type: ignore[typeddict-item]
-    )
-    classifier = GenreClassifier(spacy.load(pipeline_dir[0]), manifest)
+    classifier = classifier_of(spacy.load(pipeline_dir[0]), LABELS, "minilm")
     # The model reads 6 tokens of "love.\nmurder laugh ...": love . murder laugh detective wedding
     description = "murder laugh detective wedding explosion the a and"
     text = f"love.\n{description}"

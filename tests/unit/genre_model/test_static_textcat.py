@@ -11,11 +11,10 @@ import spacy
 from spacy.language import Language
 from spacy.tokens import Doc
 
-from genre_model import GenreClassifier
 from genre_model.constants import MAX_TOP
 from genre_model.explanations import explain, variants_without
-from genre_model.manifest import Manifest
 from genre_model.static_textcat import FACTORY, WEIGHTS_FILE, StaticWeights
+from tests.helpers.recipe_models import classifier_of
 from tests.helpers.static_model import PIECES, build, expected_scores
 
 LABELS = ["Action", "Comedy", "Drama"]
@@ -141,30 +140,13 @@ def test_a_text_left_with_no_piece_scores_as_an_empty_text(tmp_path: Path) -> No
     assert base == pytest.approx(nlp("love").cats, abs=1e-7)
 
 
-def classifier_of(nlp: Language) -> GenreClassifier:
-    manifest = Manifest(
-        version="20261207-000000-0000abcd",
-        created_at="2026-12-07T00:00:00Z",
-        spacy_version=spacy.__version__,
-        recipe="static",
-        config="",
-        labels=LABELS,
-        thresholds=dict.fromkeys(LABELS, 0.5),
-        text_fields="title+description",
-        data_sha256="",
-        split_sizes={},
-        metrics={},  # type: ignore[typeddict-item]
-    )
-    return GenreClassifier(nlp, manifest)
-
-
 @pytest.mark.parametrize("bow_weight", [0.0, 0.4])
 def test_explanations_are_the_score_drops_of_the_texts_without_each_word(
     tmp_path: Path, bow_weight: float
 ) -> None:
     build(tmp_path, len(LABELS))
     nlp = pipeline(tmp_path, bow_weight)
-    classifier = classifier_of(nlp)
+    classifier = classifier_of(nlp, LABELS, "static")
     found = explain(classifier, "Murders", "The detective's lovely wedding murders love.", MAX_TOP)
     doc = nlp.make_doc("Murders.\nThe detective's lovely wedding murders love.")
     base = nlp(doc.text).cats

@@ -14,11 +14,11 @@ import spacy
 
 from genre_model.static_textcat import FACTORY, WEIGHTS_FILE, StaticWeights
 from genre_training.errors import StepError
-from genre_training.metrics import tuned_micro_f1
 from genre_training.onnx_pipeline import BOW_COMPONENT
-from genre_training.pipelines import COMPONENT, score_splits
+from genre_training.pipelines import COMPONENT
 from genre_training.splits import read_splits
 from tests.helpers.data import FIXTURE_MODEL, REPO
+from tests.helpers.recipe_models import figures_of
 
 pytest.importorskip("torch", reason="the static recipe's training needs PyTorch (TRANSFORMER=1)")
 pytest.importorskip("model2vec", reason="the static recipe's distillation needs model2vec")
@@ -46,13 +46,6 @@ def run_step(fixture_corpus: Path, tmp_path: Path) -> Callable[..., dict]:
         )
 
     return run
-
-
-def figures_of(pipeline: Path, corpus: Path) -> dict[str, float]:
-    prepared, splits = read_splits(corpus)
-    labels = prepared["labels"]
-    truth = {name: splits[name].truth for name in ("dev", "test")}
-    return tuned_micro_f1(truth, score_splits(spacy.load(pipeline), labels, splits), labels)
 
 
 def test_a_teacher_is_distilled_once_and_the_pipeline_scores_as_its_report_says(

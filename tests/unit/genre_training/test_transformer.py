@@ -12,12 +12,11 @@ import pytest
 import spacy
 
 from genre_training.errors import StepError
-from genre_training.metrics import tuned_micro_f1
 from genre_training.onnx_pipeline import BOW_COMPONENT
-from genre_training.pipelines import COMPONENT, score_splits
-from genre_training.splits import read_splits
+from genre_training.pipelines import COMPONENT
 from genre_training.transformer import base_model_dir, fine_tune
 from tests.helpers.data import FIXTURE_MODEL, REPO
+from tests.helpers.recipe_models import figures_of
 
 CONFIG = REPO / "training" / "configs" / "minilm.cfg"
 
@@ -31,14 +30,6 @@ def run_step(tiny_base: Path, fixture_corpus: Path, tmp_path: Path) -> Callable[
         return fine_tune(CONFIG, fixture_corpus, tmp_path, {**base, **overrides})
 
     return run
-
-
-def figures_of(pipeline: Path, corpus: Path) -> dict[str, float]:
-    """The saved pipeline's tuned micro F1 on dev and test, scored as `evaluate` scores it."""
-    prepared, splits = read_splits(corpus)
-    labels = prepared["labels"]
-    truth = {name: splits[name].truth for name in ("dev", "test")}
-    return tuned_micro_f1(truth, score_splits(spacy.load(pipeline), labels, splits), labels)
 
 
 def test_the_step_writes_the_blended_pipeline_the_float_export_and_its_report(
