@@ -44,7 +44,7 @@ from movie_classifier.constants import (
     CATALOGUE_POLL_S,
     CATALOGUE_RESULTS_OUTPUT,
 )
-from movie_classifier.errors import AwsProblem, JobFailed, UsageProblem
+from movie_classifier.errors import AwsProblem, JobFailed, RowsRefused, UsageProblem
 from movie_classifier.s3_location import S3Location, parse_s3
 from movie_classifier.s3_objects import check_readable, upload
 from movie_classifier.stack import stack_outputs
@@ -209,7 +209,8 @@ def output_location(output: S3Location, job: JobInput) -> S3Location:
 
 
 def report(summary: Summary, where: str, execution: Execution) -> None:
-    """What became of the rows; JobFailed when any went unscored for a reason of the job's."""
+    """What became of the rows; JobFailed when any went unscored for a reason of the job's, or
+    else RowsRefused when the function refused any."""
     click.echo(
         printable(f"{summary.scored} of {summary.total} rows classified -> {where}"), err=True
     )
@@ -228,6 +229,8 @@ def report(summary: Summary, where: str, execution: Execution) -> None:
             f"{summary.failed} of {summary.total} rows were not scored (their batch failed or "
             f"never ran), marked with 'error' in {where}{ended}{failure}"
         )
+    if summary.refused:
+        raise RowsRefused(summary.refused, summary.total, where)
 
 
 @contextmanager

@@ -102,6 +102,24 @@ class JobFailed(ClassifierError):
     )
 
 
+class RowsRefused(ClassifierError):
+    """With --file, the run went through but some rows were refused, each for its own problem
+    (empty, over the API's limits, refused by the server): raised once --output is written, and
+    only when nothing worse happened, so that a script sees the same code in every mode."""
+
+    exit_code = 11
+    meaning = (
+        "with --file: some rows were refused (empty, or over the API's limits); the others are "
+        "scored, the refused rows are listed and carry their 'error' in --output"
+    )
+
+    def __init__(self, refused: int, total: int, where: str) -> None:
+        super().__init__(
+            f"{refused} of {total} rows were refused, each with its 'error' in {where}; "
+            f"the other {total - refused} are scored"
+        )
+
+
 ERRORS: tuple[type[ClassifierError], ...] = (
     FileProblem,
     UsageProblem,
@@ -113,6 +131,7 @@ ERRORS: tuple[type[ClassifierError], ...] = (
     Throttled,
     AwsProblem,
     JobFailed,
+    RowsRefused,
 )
 
 

@@ -38,7 +38,13 @@ from movie_classifier.constants import (
 )
 from movie_classifier.embedded import EmbeddedClassifier
 from movie_classifier.endpoint import parse_endpoint
-from movie_classifier.errors import ClassifierError, RefusedInput, UsageProblem, exit_codes
+from movie_classifier.errors import (
+    ClassifierError,
+    RefusedInput,
+    RowsRefused,
+    UsageProblem,
+    exit_codes,
+)
 from movie_classifier.http_api import HttpClassifier
 from movie_classifier.iam import api_region, aws_signer, custom_domain
 from movie_classifier.s3_location import LOCAL_OR_S3, S3Location
@@ -63,9 +69,9 @@ EXAMPLES = (
 
 PARTIAL_FAILURE = (
     "With --file, a row the API refuses (empty, over its limits) gets its 'error' in --output "
-    "and the others are scored: exit 0, the refused rows listed. A request that fails whole "
-    "(codes 4 to 8) stops the run: --output is still written, with the rows scored before it "
-    "and the others marked 'not run'."
+    "and the others are scored: exit 11, the refused rows listed (0 only when every row is "
+    "scored). A request that fails whole (codes 4 to 8) stops the run, and its code wins: "
+    "--output is still written, with the rows scored before it and the others marked 'not run'."
 )
 
 
@@ -453,7 +459,8 @@ def _classify_file(
 
 
 def _report(rows: list[Row], outcome: Outcome, output: Path) -> None:
-    """What became of the rows, as a catalogue job says it; the failure that stopped the run."""
+    """What became of the rows, as a catalogue job says it; then the failure that stopped the
+    run, or else RowsRefused when any row was refused."""
     refused = [
         (row.number, result)
         for position, (row, result) in enumerate(zip(rows, outcome.results, strict=True))
@@ -472,3 +479,5 @@ def _report(rows: list[Row], outcome: Outcome, output: Path) -> None:
             f"{stopped.message}; the run stopped there: the {scored} rows scored before it are "
             f"in {output}, the {len(outcome.not_run)} rows not sent are marked 'not run'"
         )
+    if refused:
+        raise RowsRefused(len(refused), len(rows), str(output))

@@ -130,7 +130,7 @@ def test_the_cli_against_sam_local(api: str, tmp_path: Path) -> None:
         text=True,
         timeout=120,
     )
-    assert batch.returncode == 0, batch.stderr
+    assert batch.returncode == 11, batch.stderr  # RowsRefused: its empty row
     rows = [json.loads(line) for line in (tmp_path / "out.jsonl").read_text().splitlines()]
     assert [row.get("error") for row in rows] == [None, "empty description", None]
 

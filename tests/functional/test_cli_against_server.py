@@ -17,8 +17,10 @@ from moto import mock_aws
 from genre_api.service import build_handler
 from genre_api.settings import Settings
 from genre_model.constants import MAX_TOP
+from movie_classifier.catalogue import report
 from movie_classifier.catalogue_job import Execution, ItemCounts, JobInput
 from movie_classifier.catalogue_results import collect
+from movie_classifier.errors import ClassifierError, RowsRefused
 from tests.helpers.data import MAIN_DATA
 from tests.helpers.distributed_map import run_map
 from tests.helpers.refused_rows import catalogue_with_refused_rows
@@ -66,15 +68,17 @@ def test_http_and_embedded_agree_on_a_real_catalogue(
         "--concurrency",
         "4",
     )
-    assert over_http.returncode == 0, over_http.stderr
+    assert over_http.returncode in (0, RowsRefused.exit_code), over_http.stderr
     embedded = classify("--file", str(catalogue), "--output", str(tmp_path / "embedded.jsonl"))
-    assert embedded.returncode == 0, embedded.stderr
+    assert embedded.returncode in (0, RowsRefused.exit_code), embedded.stderr
     http_rows = [json.loads(line) for line in (tmp_path / "http.jsonl").read_text().splitlines()]
     local_rows = [
         json.loads(line) for line in (tmp_path / "embedded.jsonl").read_text().splitlines()
     ]
     assert len(http_rows) == len(local_rows) == ROWS
     empty = sum(1 for row in local_rows if "error" in row)
+    # 0 only when every row was scored: the real catalogue's rows with no overview are refused.
+    assert over_http.returncode == embedded.returncode == (RowsRefused.exit_code if empty else 0)
     assert f"{ROWS - empty} of {ROWS} rows classified" in over_http.stderr
     for remote, local in zip(http_rows, local_rows, strict=True):
         assert remote["row"] == local["row"] and remote.get("error") == local.get("error")
@@ -117,7 +121,7 @@ def test_a_deployments_own_stricter_limit_lands_on_its_rows(tmp_path: Path) -> N
     assert one.returncode == 6
     assert "HTTP 422" in one.stderr and "title: String should have at most 20" in one.stderr
     assert "Traceback" not in one.stderr
-    assert file.returncode == 0, file.stderr
+    assert file.returncode == RowsRefused.exit_code, file.stderr
     rows = read_jsonl(tmp_path / "out.jsonl")
     assert [row.get("genre") is not None for row in rows] == [True, False, True, True]
     assert rows[1]["error"].startswith("refused by the API: title: String should have at most 20")
@@ -177,10 +181,10 @@ def read_jsonl(path: Path) -> list[dict[str, Any]]:
     return [json.loads(line) for line in path.read_text().splitlines()]
 
 
-def catalogue_job_rows(source: Path, work: Path) -> list[dict[str, Any]]:
+def catalogue_job(source: Path, work: Path) -> tuple[list[dict[str, Any]], int]:
     """The same file as a catalogue job: the Distributed Map's stand-in hands its batches to the
-    function's handler (as deployed: default settings and model), and the CLI's merge writes
-    what `--file s3://...` writes."""
+    function's handler (as deployed: default settings and model), the CLI's merge writes what
+    `--file s3://...` writes, and its report gives the exit code; the rows and that code."""
     bucket, key = "catalogue", "input/movies.csv"
     job = {
         "format": "csv",
@@ -200,8 +204,13 @@ def catalogue_job_rows(source: Path, work: Path) -> list[dict[str, Any]]:
             map_run_arn=run.map_run_arn,
             items=ItemCounts(run.total, run.total),
         )
-        collect(s3, execution, work / "catalogue.jsonl", work)
-    return read_jsonl(work / "catalogue.jsonl")
+        output = work / "catalogue.jsonl"
+        summary = collect(s3, execution, output, work)
+    try:
+        report(summary, str(output), execution)
+    except ClassifierError as error:  # as the command's main turns it into its exit code
+        return read_jsonl(output), error.exit_code
+    return read_jsonl(output), 0
 
 
 def test_every_mode_scores_the_good_rows_and_refuses_the_same_rows(
@@ -209,7 +218,8 @@ def test_every_mode_scores_the_good_rows_and_refuses_the_same_rows(
 ) -> None:
     """100 real movies, 3 of them over the API's limits: in-process, over HTTP (uvicorn, as
     `make serve` runs it) and as a catalogue job, the same 97 rows are scored alike and the same
-    3 rows get the same error, under their CSV row numbers."""
+    3 rows get the same error, under their CSV row numbers, and each mode exits 11 (RowsRefused)
+    once its output is written."""
     source = tmp_path / "movies.csv"
     refused = catalogue_with_refused_rows(source)
     runs = {
@@ -226,14 +236,17 @@ def test_every_mode_scores_the_good_rows_and_refuses_the_same_rows(
         ),
     }
     for mode, run in runs.items():
-        assert run.returncode == 0, (mode, run.stderr)
-        assert "97 of 100 rows classified" in run.stderr
+        assert "97 of 100 rows classified" in run.stderr, (mode, run.stderr)
         for number, error in refused.items():
             assert f"row {number} skipped: {error}" in run.stderr
+        assert "Error: 3 of 100 rows were refused" in run.stderr.splitlines()[-1], mode
+    job_rows, job_exit_code = catalogue_job(source, tmp_path)
+    exit_codes = {mode: run.returncode for mode, run in runs.items()} | {"catalogue": job_exit_code}
+    assert exit_codes == {"in-process": 11, "http": 11, "catalogue": 11}
     written = {
         "in-process": read_jsonl(tmp_path / "local.jsonl"),
         "http": read_jsonl(tmp_path / "http.jsonl"),
-        "catalogue": catalogue_job_rows(source, tmp_path),
+        "catalogue": job_rows,
     }
     local = written["in-process"]
     assert [row["row"] for row in local] == list(range(1, 101))

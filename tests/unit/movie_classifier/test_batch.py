@@ -9,6 +9,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from genre_model.movie_fields import MAX_TITLE_CHARS, MAX_WORD_CHARS
+from movie_classifier.errors import RowsRefused
 from movie_classifier.main import main
 from tests.helpers.fake_api import Answer, fake_api, genres_body
 
@@ -47,7 +48,7 @@ def test_rows_go_out_in_input_order_with_bad_rows_reported(tmp_path: Path, colum
                 "3",
             ],
         )
-    assert result.exit_code == 0, result.output
+    assert result.exit_code == RowsRefused.exit_code == 11, result.output
     assert sorted(len(body["movies"]) for body in received) == [1, 4, 4, 4, 4, 4]
     lines = [json.loads(line) for line in (tmp_path / "out.jsonl").read_text().splitlines()]
     assert [line["row"] for line in lines] == list(range(1, 24))
@@ -57,6 +58,10 @@ def test_rows_go_out_in_input_order_with_bad_rows_reported(tmp_path: Path, colum
     assert lines[0]["genre"] == "Drama" and lines[0]["model_version"] == "fake-1"
     assert "21 of 23 rows classified" in result.output
     assert "row 6 skipped: empty description" in result.output
+    assert result.output.splitlines()[-1] == (
+        f"Error: 2 of 23 rows were refused, each with its 'error' in {tmp_path / 'out.jsonl'}; "
+        "the other 21 are scored"
+    )
 
 
 def test_csv_output_has_a_column_per_score(tmp_path: Path) -> None:
@@ -98,6 +103,24 @@ def test_a_request_that_fails_whole_stops_the_run_and_keeps_the_rows_scored(
     assert sorted(p.name for p in tmp_path.iterdir()) == ["in.csv", "out.jsonl"]  # no temporary
 
 
+def test_a_run_stopped_by_a_failed_request_keeps_its_code_though_rows_were_refused(
+    tmp_path: Path,
+) -> None:
+    """Refused rows exit 11 only when nothing worse happened: the failure's own code wins."""
+    rows = movies(6)
+    rows[0]["description"] = ""
+    source = write(tmp_path / "in.csv", rows)
+    output = tmp_path / "out.jsonl"
+    answers = [Answer(), Answer(500, {"message": "Internal Server Error"})]
+    with fake_api(answers) as (url, _):
+        result = run_against(url, source, output, "--batch-size", "2", "--concurrency", "1")
+    assert result.exit_code == 7, result.output
+    lines = [json.loads(line) for line in output.read_text().splitlines()]
+    assert lines[0]["error"] == "empty description"
+    assert "row 1 skipped: empty description" in result.output
+    assert "rows were refused" not in result.output
+
+
 def test_a_chunk_the_api_refuses_is_sent_again_row_by_row(tmp_path: Path) -> None:
     """A rule of the server's alone (the CLI's own checks pass the row) still lands on its row:
     the other rows of the chunk are scored."""
@@ -107,7 +130,7 @@ def test_a_chunk_the_api_refuses_is_sent_again_row_by_row(tmp_path: Path) -> Non
     output = tmp_path / "out.jsonl"
     with fake_api([Answer(refuse_title="FORBIDDEN")]) as (url, received):
         result = run_against(url, source, output, "--batch-size", "4", "--concurrency", "2")
-    assert result.exit_code == 0, result.output
+    assert result.exit_code == RowsRefused.exit_code, result.output
     # The chunk of rows 5-8 is refused, then sent again row by row; the last chunk (rows 9-10)
     # passes whole.
     assert sorted(len(body["movies"]) for body in received) == [1, 1, 1, 1, 2, 4, 4]
@@ -125,7 +148,7 @@ def test_rows_over_the_apis_limits_are_refused_before_sending(tmp_path: Path) ->
     source = write(tmp_path / "in.csv", rows)
     with fake_api([Answer()]) as (url, received):
         result = run_against(url, source, tmp_path / "out.jsonl")
-    assert result.exit_code == 0, result.output
+    assert result.exit_code == RowsRefused.exit_code, result.output
     assert [len(body["movies"]) for body in received] == [3]
     assert f"row 2 skipped: title over {MAX_TITLE_CHARS} characters" in result.output
     assert f"row 4 skipped: description has a word over {MAX_WORD_CHARS} characters" in (

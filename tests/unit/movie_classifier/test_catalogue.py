@@ -26,7 +26,7 @@ from genre_model import GenreClassifier
 from movie_classifier import catalogue
 from movie_classifier.catalogue_job import Execution, JobInput
 from movie_classifier.catalogue_results import Summary
-from movie_classifier.errors import JobFailed
+from movie_classifier.errors import JobFailed, RowsRefused
 from movie_classifier.main import main
 from movie_classifier.s3_location import S3Location
 from tests.helpers.data import FIXTURE_ROWS
@@ -96,12 +96,13 @@ def handler(classifier: GenreClassifier, packaged: dict[str, Path]) -> Handler:
     return build_handler(Settings(model_dir=packaged["artifact"]), classifier)
 
 
-def catalogue_csv() -> str:
+def catalogue_csv(*, empty_row: bool = True) -> str:
     """Nine real rows of movies_metadata.csv (title, overview, and its other columns), and one
-    with no overview."""
+    with no overview unless empty_row is False."""
     with gzip.open(FIXTURE_ROWS, "rt", encoding="utf-8", newline="") as stream:
         rows = [row for _, row in zip(range(9), csv.DictReader(stream), strict=False)]
-    rows.append(rows[0] | {"title": "No Overview", "overview": ""})
+    if empty_row:
+        rows.append(rows[0] | {"title": "No Overview", "overview": ""})
     text = io.StringIO()
     writer = csv.DictWriter(text, fieldnames=list(rows[0]))
     writer.writeheader()
@@ -117,13 +118,14 @@ def job_input(key: str, input_format: str = "csv") -> dict[str, Any]:
     }
 
 
-def local_run(tmp_path: Path, artifact: Path, text: str, suffix: str) -> str:
-    """What a local --file run writes for the same catalogue (CSV), with the same model."""
+def local_run(tmp_path: Path, artifact: Path, text: str, suffix: str, *, exit_code: int = 0) -> str:
+    """What a local --file run writes for the same catalogue (CSV), with the same model; it
+    exits exit_code (RowsRefused's where the catalogue has rows the API refuses)."""
     source, output = tmp_path / "local.csv", tmp_path / f"local{suffix}"
     source.write_text(text, encoding="utf-8")
     arguments = ["--file", str(source), "--output", str(output), "--model-dir", str(artifact)]
     result = CliRunner().invoke(main, arguments)
-    assert result.exit_code == 0, result.output
+    assert result.exit_code == exit_code, result.output
     return output.read_bytes().decode()  # as written: CSV lines end in \r\n
 
 
@@ -158,9 +160,11 @@ def test_a_csv_job_writes_what_a_local_run_writes(
     output = tmp_path / "genres.jsonl"
     run, result = csv_job(aws, handler, str(output), records_per_file=2)
     assert run.batches == 5  # two rows a batch: results in three SUCCEEDED files, shuffled
-    assert result.exit_code == 0, result.output
+    assert result.exit_code == RowsRefused.exit_code, result.output  # its row with no overview
     assert json.loads(aws.started[0]["input"]) == job_input(CATALOGUE)
-    local = local_run(tmp_path, packaged["artifact"], catalogue_csv(), ".jsonl")
+    local = local_run(
+        tmp_path, packaged["artifact"], catalogue_csv(), ".jsonl", exit_code=RowsRefused.exit_code
+    )
     assert output.read_bytes().decode() == local
     records = [json.loads(line) for line in output.read_text().splitlines()]
     assert [r["row"] for r in records] == list(range(1, 11))
@@ -169,6 +173,10 @@ def test_a_csv_job_writes_what_a_local_run_writes(
     assert "classifying" in result.stderr
     assert "9 of 10 rows classified -> " in result.stderr
     assert "  row 10 skipped: empty description" in result.stderr
+    assert result.stderr.splitlines()[-1] == (
+        f"Error: 1 of 10 rows were refused, each with its 'error' in {output}; "
+        "the other 9 are scored"
+    )
 
 
 def test_a_jsonl_job_to_s3_writes_a_csv_as_a_local_run_does(
@@ -189,15 +197,17 @@ def test_a_jsonl_job_to_s3_writes_a_csv_as_a_local_run_does(
         "--output",
         f"s3://{BUCKET}/out/genres.csv",
     )
-    assert result.exit_code == 0, result.output
+    assert result.exit_code == RowsRefused.exit_code, result.output
     written = aws.s3.get_object(Bucket=BUCKET, Key="out/genres.csv")["Body"].read().decode()
-    assert written == local_run(tmp_path, packaged["artifact"], text, ".csv")
+    assert written == local_run(
+        tmp_path, packaged["artifact"], text, ".csv", exit_code=RowsRefused.exit_code
+    )
     assert f"-> s3://{BUCKET}/out/genres.csv" in result.stderr
 
 
 def test_an_s3_prefix_gets_the_catalogues_name_and_format(aws: Aws, handler: Any) -> None:
     _, result = csv_job(aws, handler, f"s3://{BUCKET}/out/", ("SUCCEEDED",))
-    assert result.exit_code == 0, result.output
+    assert result.exit_code == RowsRefused.exit_code, result.output
     body = aws.s3.get_object(Bucket=BUCKET, Key="out/movies-genres.csv")["Body"].read().decode()
     assert body.startswith("row,title,description,genre,genres,model_version,score_")
 
@@ -236,8 +246,8 @@ def test_a_job_and_an_in_process_run_refuse_the_same_rows_alike(
     expect_polls(aws.stubber, run, job_input(key), ["SUCCEEDED"])
     output = tmp_path / "job.jsonl"
     result = invoke("--file", f"s3://{BUCKET}/{key}", "--stack", STACK, "--output", str(output))
-    assert result.exit_code == 0, result.output
-    local = local_run(tmp_path, packaged["artifact"], source.read_text(), ".jsonl")
+    assert result.exit_code == RowsRefused.exit_code == 11, result.output
+    local = local_run(tmp_path, packaged["artifact"], source.read_text(), ".jsonl", exit_code=11)
     assert output.read_text() == local
     records = [json.loads(line) for line in local.splitlines()]
     assert {r["row"]: r["error"] for r in records if "error" in r} == refused
@@ -246,15 +256,61 @@ def test_a_job_and_an_in_process_run_refuse_the_same_rows_alike(
         assert f"  row {number} skipped: {error}" in result.stderr
 
 
+def job_report(summary: Summary, status: str = "SUCCEEDED") -> None:
+    job = JobInput("csv", S3Location(BUCKET, "input/m.csv"), S3Location(BUCKET, "results/x"))
+    catalogue.report(summary, "out.jsonl", Execution("arn", status, job))
+
+
 def test_what_the_merge_refused_reaches_the_terminal_escaped(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     summary = Summary(total=1, failed=1, notes=["not read: s3://b/\x1b]0;PWNED\x07.json"])
-    job = JobInput("csv", S3Location(BUCKET, "input/m.csv"), S3Location(BUCKET, "results/x"))
     with pytest.raises(JobFailed):
-        catalogue.report(summary, "out.jsonl", Execution("arn", "SUCCEEDED", job))
+        job_report(summary)
     said = capsys.readouterr().err
     assert "s3://b/\\x1b]0;PWNED\\x07.json" in said and "\x1b" not in said
+
+
+def test_a_job_that_scored_every_row_exits_0(aws: Aws, handler: Any, tmp_path: Path) -> None:
+    aws.s3.put_object(Bucket=BUCKET, Key=CATALOGUE, Body=catalogue_csv(empty_row=False).encode())
+    run = run_map(aws.s3, job_input(CATALOGUE), handler, name=NAME)
+    expect_start(aws.stubber, run, NAME)
+    expect_polls(aws.stubber, run, job_input(CATALOGUE), ["SUCCEEDED"])
+    output = tmp_path / "genres.jsonl"
+    result = invoke(
+        "--file", f"s3://{BUCKET}/{CATALOGUE}", "--stack", STACK, "--output", str(output)
+    )
+    assert result.exit_code == 0, result.output
+    assert all("genre" in json.loads(line) for line in output.read_text().splitlines())
+    assert "9 of 9 rows classified" in result.stderr and "Error" not in result.stderr
+
+
+def test_a_job_with_refused_rows_alone_raises_rows_refused_after_its_summary(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    summary = Summary(total=3, scored=2, refused=1, problems=["row 2 skipped: empty title"])
+    with pytest.raises(RowsRefused) as raised:
+        job_report(summary)
+    assert raised.value.exit_code == 11
+    assert raised.value.message == (
+        "1 of 3 rows were refused, each with its 'error' in out.jsonl; the other 2 are scored"
+    )
+    said = capsys.readouterr().err
+    assert said.startswith("2 of 3 rows classified -> out.jsonl\n  row 2 skipped: empty title")
+
+
+@pytest.mark.parametrize(
+    ("summary", "status"),
+    [
+        (Summary(total=3, scored=1, refused=1, failed=1), "SUCCEEDED"),
+        (Summary(total=3, scored=2, refused=1), "FAILED"),
+    ],
+)
+def test_a_job_with_failed_batches_keeps_job_failed_though_rows_were_refused(
+    summary: Summary, status: str
+) -> None:
+    with pytest.raises(JobFailed):
+        job_report(summary, status)
 
 
 def test_a_failed_execution_is_collected_from_its_map_run_and_the_rest_listed(
@@ -293,7 +349,7 @@ def test_no_wait_prints_the_arn_and_collect_writes_the_results_later(
     expect_polls(aws.stubber, run, job_input("input/movies.csv"), ["RUNNING", "SUCCEEDED"])
     output = tmp_path / "later.jsonl"
     collected = invoke("--collect", run.execution_arn, "--output", str(output))
-    assert collected.exit_code == 0, collected.output
+    assert collected.exit_code == RowsRefused.exit_code, collected.output
     assert len(output.read_text().splitlines()) == 10
 
 
