@@ -173,14 +173,15 @@ format: $(VENV)/.installed-dev ## Apply ruff's fixes and formatting
 # What a recipe's training installs beside the training extra.
 RECIPE_NEEDS := $(if $(filter minilm,$(RECIPE)),$(VENV)/.installed-torch $(VENV)/.installed-transformer) \
 	$(if $(filter static,$(RECIPE)),$(VENV)/.installed-torch $(VENV)/.installed-static)
-train: $(VENV)/.installed-train $(RECIPE_NEEDS) ## Prepare data, train RECIPE (offline|lg|minilm|static [TEACHER=dir]), evaluate, package -> build/
+train: $(VENV)/.installed-train $(RECIPE_NEEDS) ## Prepare data, train RECIPE (offline|lg|minilm [STATIC=dir]|static [TEACHER=dir]), evaluate, package -> build/
 	@if [ "$(RECIPE)" = lg ] && ! $(BIN)/python -c "import en_core_web_lg" 2>/dev/null; then \
 	    echo "RECIPE=lg needs en_core_web_lg: run 'make lg-model' first (it downloads from GitHub)" >&2; \
 	    exit 1; fi
 	$(BIN)/movie-genre-train prepare $(DATA_OPTION) --out $(BUILD)/corpus --text-fields "$(TEXT_FIELDS)" \
 	    $(if $(FEEDBACK),--feedback "$$FEEDBACK") $(if $(FEEDBACK_REVIEWED),--feedback-reviewed "$$FEEDBACK_REVIEWED")
 ifeq ($(RECIPE),minilm)
-	$(BIN)/movie-genre-train fine-tune --config $(CONFIG) --corpus $(BUILD)/corpus --out $(BUILD)/train
+	$(BIN)/movie-genre-train fine-tune --config $(CONFIG) --corpus $(BUILD)/corpus --out $(BUILD)/train \
+	    $(if $(STATIC),--static $(call quote,$(STATIC)))
 else ifeq ($(RECIPE),static)
 	$(BIN)/movie-genre-train static --config $(CONFIG) --corpus $(BUILD)/corpus --out $(BUILD)/train \
 	    $(if $(TEACHER),--teacher $(call quote,$(TEACHER)))
@@ -194,7 +195,8 @@ evaluate: $(VENV)/.installed-train ## Score build/train/model-best -> build/eval
 	$(BIN)/movie-genre-train evaluate --model $(BUILD)/train/model-best --corpus $(BUILD)/corpus \
 	    --out $(BUILD)/eval $(if $(wildcard $(BUILD)/variants.json),--variants $(BUILD)/variants.json) \
 	    $(if $(filter minilm static,$(RECIPE)),--compare "bag-of-words (models/default)=models/default") \
-	    $(if $(filter static,$(RECIPE)),--compare "static alone (no blend)=$(BUILD)/train/model-alone")
+	    $(if $(filter static,$(RECIPE)),--compare "static alone (no blend)=$(BUILD)/train/model-alone") \
+	    $(if $(and $(filter minilm,$(RECIPE)),$(wildcard $(BUILD)/train/model-bow-blend)),--compare "minilm + bag-of-words (no static)=$(BUILD)/train/model-bow-blend")
 	$(BIN)/movie-genre-train record --eval $(BUILD)/eval --recipe $(call quote,$(RECIPE))
 
 package: $(VENV)/.installed-train ## Pack build/artifact and build/model.tar.gz with its manifest

@@ -168,11 +168,20 @@ def prepare_command(
 @directory_option(
     "out", "build/train", "model-best/ (a spaCy pipeline) and fine_tune.json go here."
 )
-def fine_tune_command(config: Path, corpus_dir: Path, out_dir: Path) -> None:
+@click.option(
+    "--static",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    default=None,
+    help="A packaged static model (make train RECIPE=static) to try in a three-way blend with "
+    "the bag-of-words model, kept if it beats the two-way one on validation [default: the "
+    "config's [paths] static_model].",
+)
+def fine_tune_command(config: Path, corpus_dir: Path, out_dir: Path, static: Path | None) -> None:
     """Fine-tune the transformer recipe, export it to ONNX (int8) as a spaCy pipeline."""
     from genre_training.transformer import REPORT_FILE, fine_tune
 
-    report = fine_tune(config, corpus_dir, out_dir)
+    overrides = {} if static is None else {"paths.static_model": str(static)}
+    report = fine_tune(config, corpus_dir, out_dir, overrides)
     torch_f1 = report["pytorch"]["test_micro_f1_tuned"]
     onnx_f1 = report["onnx_int8"]["test_micro_f1_tuned"]
     click.echo(
@@ -180,6 +189,20 @@ def fine_tune_command(config: Path, corpus_dir: Path, out_dir: Path) -> None:
         f"({report['train_minutes']:.1f} min on {report['device']}); test micro F1 tuned: "
         f"PyTorch {torch_f1:.4f}, ONNX int8 {onnx_f1:.4f}; bag-of-words blend weight "
         f"{report['blend']['weight']} -> {out_dir}/model-best, {out_dir}/{REPORT_FILE}"
+    )
+    if "static" in report["blend"]:
+        click.echo(three_way_line(report["blend"]["static"]))
+
+
+def three_way_line(three_way: dict[str, Any]) -> str:
+    """What the minilm recipe made of a static model: blend.choose_three_way's figures."""
+    if "skipped" in three_way:
+        return f"static model {three_way['model']} not blended: {three_way['skipped']}"
+    return (
+        f"minilm + static {three_way['static_weight']} + bag-of-words {three_way['bow_weight']}: "
+        f"dev micro F1 tuned {three_way['dev_micro_f1_tuned']:.4f} against minilm + "
+        f"bag-of-words {three_way['two_way_dev_micro_f1_tuned']:.4f}: "
+        f"{'kept' if three_way['kept'] else 'dropped'}"
     )
 
 

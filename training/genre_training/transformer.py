@@ -6,7 +6,10 @@ Inputs: a `prepare` corpus (train/dev/test JSONL, prepare.json) and a config (co
 Outputs in OUT: model-best/ (the pipeline), model.fp32.onnx (the unquantized export), encoder/
 (the fine-tuned encoder and its tokenizer, transformers' format: the static recipe's teacher,
 `make train RECIPE=static TEACHER=build/train/encoder`) and fine_tune.json (per-epoch validation
-figures, the quantized model's figures beside PyTorch's, the blend chosen on validation).
+figures, the quantized model's figures beside PyTorch's, the blend chosen on validation). Given
+a packaged static model ([paths] static_model, STATIC=), the blend chosen on validation may be
+minilm + static + bag-of-words, kept only where it beats minilm + bag-of-words there, and
+model-bow-blend/ holds the minilm + bag-of-words pipeline either way (`make evaluate` reports it).
 
 Each job has its module: fine_tuning (PyTorch), onnx_export, blend, onnx_pipeline. PyTorch and
 transformers are needed here only ([transformer] extra); serving needs onnxruntime and tokenizers.
@@ -29,17 +32,20 @@ from confection import Config
 from genre_training.blend import choose_blend
 from genre_training.errors import StepError
 from genre_training.metrics import tuned_micro_f1
-from genre_training.onnx_pipeline import ComponentConfig, assemble_pipeline
+from genre_training.onnx_pipeline import ComponentConfig, assemble_pipeline, static_stage
 from genre_training.pipelines import COMPONENT, SCORED_SPLITS, pipeline_dir, score_splits
 from genre_training.splits import Split, read_splits
 
 if TYPE_CHECKING:  # PyTorch is imported when the step runs (its extra may be missing)
+    from spacy.language import Language
+
     from genre_training.fine_tuning import FineTuned
 
 REPORT_FILE = "fine_tune.json"
 PIPELINE_NAME = "model-best"  # as `spacy train` names its best pipeline
 FLOAT_MODEL_FILE = "model.fp32.onnx"  # beside the pipeline, not in it
 ENCODER_DIR = "encoder"  # the fine-tuned encoder, beside the pipeline: a teacher to distil
+TWO_WAY_NAME = "model-bow-blend"  # minilm + bag-of-words, beside a pipeline that tried static
 
 
 def fine_tune(
@@ -89,12 +95,15 @@ def write_pipeline(
     out_dir: Path,
 ) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
     """Export the model into OUT/model-best as the ONNX component, blended with the bag-of-words
-    model at the weight best on validation; returns the component's own scores and the blend."""
+    model at the weight best on validation, or with the static model and the bag-of-words where
+    that three-way blend is better there (OUT/model-bow-blend then holds the two-way one);
+    returns the component's own scores and the blend."""
     from genre_training.onnx_export import ExportSettings, export_component  # PyTorch's
 
     pipeline = out_dir / PIPELINE_NAME
-    if pipeline.exists():
-        shutil.rmtree(pipeline)
+    for written in (pipeline, out_dir / TWO_WAY_NAME):
+        if written.exists():
+            shutil.rmtree(written)
     component_dir = pipeline / COMPONENT
     export_component(
         tuned.model,
@@ -111,14 +120,45 @@ def write_pipeline(
     )
     onnx_scores = score_splits(assemble_pipeline(component_dir, alone), labels, splits)
     bow = Path(config["paths"]["bow_model"]) if config["paths"]["bow_model"] else None
-    blend = choose_blend(bow, onnx_scores, splits, labels, list(config["blend"]["weights"]))
+    # .get: configs written before the three-way blend have neither setting
+    static = Path(config["paths"]["static_model"]) if config["paths"].get("static_model") else None
+    blend = choose_blend(
+        bow,
+        onnx_scores,
+        splits,
+        labels,
+        list(config["blend"]["weights"]),
+        static,
+        list(config["blend"].get("static_weights", [])),
+    )
     if bow is not None and blend["weight"] > 0:
         blended = replace(alone, bow_weight=blend["weight"])
         nlp = assemble_pipeline(component_dir, blended, pipeline_dir(bow))
     else:
         nlp = assemble_pipeline(component_dir, alone)
+    if "static" in blend:  # the blend without the static model, which `make evaluate` reports
+        nlp.to_disk(out_dir / TWO_WAY_NAME)
+    three_way = blend.get("static", {})
+    if three_way.get("kept") and bow is not None and static is not None:
+        nlp = assemble_three_way(component_dir, alone, pipeline_dir(bow), static, three_way)
     nlp.to_disk(pipeline)
     return onnx_scores, blend
+
+
+def assemble_three_way(
+    component_dir: Path,
+    alone: ComponentConfig,
+    bow_pipeline: Path,
+    static: Path,
+    three_way: Mapping[str, Any],
+) -> Language:
+    """minilm * (1 - s - b) + static * s + bag-of-words * b, as chained components compute it:
+    the static component blends in the bag-of-words at b / (s + b), then the ONNX one blends
+    in that at s + b (s > 0: choose_three_way's grid)."""
+    s, b = float(three_way["static_weight"]), float(three_way["bow_weight"])
+    stage = static_stage(static, bow_weight=b / (s + b))
+    onnx = replace(alone, bow_weight=s + b)
+    return assemble_pipeline(component_dir, onnx, bow_pipeline if b > 0 else None, stage)
 
 
 def base_model_dir(configured: str | None) -> Path:

@@ -1,4 +1,5 @@
-"""Choosing the bag-of-words weight, with the committed tiny model as the bag-of-words model."""
+"""Choosing the bag-of-words weight, with the committed tiny model as the bag-of-words model, and
+the minilm recipe's three-way blend with a small static model (no PyTorch needed)."""
 
 from __future__ import annotations
 
@@ -6,12 +7,16 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import spacy
 
-from genre_training.blend import choose_blend
+from genre_training.blend import blended, choose_blend, choose_three_way
+from genre_training.errors import StepError
 from genre_training.metrics import tuned_micro_f1
+from genre_training.onnx_pipeline import StaticComponentConfig, assemble_pipeline
 from genre_training.pipelines import load_trained, score_splits
 from genre_training.splits import Split, read_splits
 from tests.helpers.data import FIXTURE_MODEL
+from tests.helpers.static_model import build as build_static
 
 
 @pytest.fixture(scope="module")
@@ -64,3 +69,108 @@ def test_every_weight_is_tried_and_the_best_on_validation_kept(
     assert set(blend["tried"]) == {"0.0", "0.5", "1.0"}
     best = max(figures["dev_micro_f1_tuned"] for figures in blend["tried"].values())
     assert blend["tried"]["1.0"]["dev_micro_f1_tuned"] == best
+
+
+def static_pipeline(directory: Path, labels: list[str]) -> Path:
+    """A static recipe's pipeline in directory: the small static fixture model blended with the
+    bag-of-words model at 0.5, as the static recipe ships it; its own files in directory/files."""
+    component = directory / "files"
+    build_static(component, len(labels))
+    config = StaticComponentConfig(labels, 0.5)
+    nlp = assemble_pipeline(component, config, FIXTURE_MODEL / "pipeline")
+    nlp.to_disk(directory / "model")
+    return directory / "model"
+
+
+def test_the_three_way_blend_is_kept_only_when_it_beats_the_two_way_on_validation(
+    corpus: tuple[list[str], dict[str, Split]],
+) -> None:
+    labels, splits = corpus
+    truth = {name: splits[name].truth for name in ("dev", "test")}
+    two_way = {
+        "transformer": uninformative(splits),
+        "bow": score_splits(load_trained(FIXTURE_MODEL / "pipeline"), labels, splits),
+    }
+    grid = [(0.2, 0.0), (0.5, 0.3)]
+    two_way_dev = choose_blend(FIXTURE_MODEL, two_way["transformer"], splits, labels, [0.3])[
+        "tried"
+    ]["0.3"]["dev_micro_f1_tuned"]
+    # A perfect static model lifts the blend above the two-way one on validation: kept.
+    kept = choose_three_way(truth, labels, two_way, perfect(splits), grid, two_way_dev)
+    assert kept["kept"] and kept["dev_micro_f1_tuned"] > two_way_dev
+    assert set(kept["tried"]) == {"static 0.2 bow 0.0", "static 0.5 bow 0.3"}
+    best = max(kept["tried"].values(), key=lambda figures: figures["dev_micro_f1_tuned"])
+    assert kept["tried"][f"static {kept['static_weight']} bow {kept['bow_weight']}"] == best
+    assert kept["two_way_dev_micro_f1_tuned"] == two_way_dev
+    # A static model that scores as the transformer does makes each three-way blend a two-way
+    # one: at best a tie with the best two-way blend, which is not a win: dropped.
+    copy = choose_three_way(
+        truth, labels, two_way, two_way["transformer"], [(0.2, 0.3), (0.4, 0.3)], two_way_dev
+    )
+    assert not copy["kept"]
+    assert copy["dev_micro_f1_tuned"] == pytest.approx(two_way_dev)
+    assert choose_three_way(truth, labels, two_way, perfect(splits), [], two_way_dev) == {
+        "kept": False,
+        "skipped": "no static weights to try",
+        "tried": {},
+    }
+
+
+def test_a_packaged_static_model_is_tried_with_every_weight_pair_and_figures_recorded(
+    corpus: tuple[list[str], dict[str, Split]], tmp_path: Path
+) -> None:
+    labels, splits = corpus
+    static = static_pipeline(tmp_path, labels)
+    blend = choose_blend(
+        FIXTURE_MODEL, uninformative(splits), splits, labels, [0.0, 0.5], static, [0.25, 0.5]
+    )
+    three_way = blend["static"]
+    assert three_way["model"] == str(static)
+    # 0.5 + 0.5 leaves the transformer nothing: not tried.
+    assert set(three_way["tried"]) == {
+        "static 0.25 bow 0.0",
+        "static 0.25 bow 0.5",
+        "static 0.5 bow 0.0",
+    }
+    assert three_way["two_way_dev_micro_f1_tuned"] == max(
+        figures["dev_micro_f1_tuned"] for figures in blend["tried"].values()
+    )
+    assert three_way["kept"] == (
+        three_way["dev_micro_f1_tuned"] > three_way["two_way_dev_micro_f1_tuned"]
+    )
+    # The static model's own scores, whatever it was blended with when packaged.
+    unblended = assemble_pipeline(tmp_path / "files", StaticComponentConfig(labels, 0.0))
+    alone = score_splits(unblended, labels, splits)
+    assert not np.allclose(alone["dev"], score_splits(spacy.load(static), labels, splits)["dev"])
+    truth = {name: splits[name].truth for name in ("dev", "test")}
+    expected = tuned_micro_f1(
+        truth,
+        blended(
+            uninformative(splits),
+            [
+                (0.25, alone),
+                (0.5, score_splits(load_trained(FIXTURE_MODEL / "pipeline"), labels, splits)),
+            ],
+        ),
+        labels,
+    )
+    assert three_way["tried"]["static 0.25 bow 0.5"] == expected
+
+
+def test_a_static_model_that_cannot_be_blended_is_skipped_with_the_reason(
+    corpus: tuple[list[str], dict[str, Split]], tmp_path: Path
+) -> None:
+    labels, splits = corpus
+    other_labels = static_pipeline(tmp_path / "other", [*labels[:-1], "Western"])
+    blend = choose_blend(FIXTURE_MODEL, perfect(splits), splits, labels, [0.0], other_labels, [0.2])
+    assert blend["static"]["skipped"].startswith(f"{other_labels} has labels")
+    assert not blend["static"]["kept"]
+    static = static_pipeline(tmp_path / "static", labels)
+    blend = choose_blend(None, perfect(splits), splits, labels, [0.0], static, [0.2])
+    assert blend["static"] == {
+        "model": str(static),
+        "kept": False,
+        "skipped": "no bag-of-words model",
+    }
+    with pytest.raises(StepError, match="is not a static model"):
+        choose_blend(FIXTURE_MODEL, perfect(splits), splits, labels, [0.0], FIXTURE_MODEL, [0.2])
