@@ -175,6 +175,8 @@ NOT_NEEDED = {
     "codedeploy:RegisterOnPremisesInstance": "no on-premises instances",
     "iam:DeleteRolePermissionsBoundary": "refused on purpose: the boundary stays",
     "s3:getObject": "the API's definition is inline, not read from S3",
+    "secretsmanager:ReplicateSecretToRegions": "no replica regions",
+    "secretsmanager:RemoveRegionsFromReplication": "no replica regions",
 }
 
 
@@ -198,6 +200,7 @@ def test_the_cloudformation_role_covers_its_stacks_resource_handlers(access: Acc
         ],
         "s3": [f"arn:aws:s3:::{ARTIFACTS_BUCKET}/{access.env.artifacts_prefix}/0a1b.zip"],
         "states": [access.arn("states", f"stateMachine:{stack}-catalogue")],
+        "secretsmanager": [access.arn("secretsmanager", f"secret:{feedback_client_key(stack)}")],
     }
     context = {
         "iam:PermissionsBoundary": access.boundary,
@@ -227,6 +230,25 @@ def test_roles_of_the_stack_are_capped_by_the_boundary(access: Access) -> None:
     assert allows(boundary, "s3:PutObject", corrections)
     assert not allows(boundary, "s3:PutObject", f"arn:aws:s3:::{MODEL_REGISTRY}/movie-genre/x")
     assert not allows(boundary, "s3:GetObject", corrections)
+    # CloudFormation resolves the feedback client key into the function's environment: no role
+    # of the stack reads it.
+    key = access.arn("secretsmanager", f"secret:{feedback_client_key(stack)}")
+    assert not allows(boundary, "secretsmanager:GetSecretValue", key)
+
+
+def feedback_client_key(stack: str) -> str:
+    """The name template.yaml gives the stack's secret, as Secrets Manager ends it."""
+    return f"{stack}-feedback-client-key-51af3dc0-da77-11e4-872e-1234567db123-AbCdEf"
+
+
+def test_cloudformation_touches_only_its_own_stacks_secrets(access: Access) -> None:
+    policy = access.policy("CloudFormationRole")
+    own = access.arn("secretsmanager", f"secret:{feedback_client_key(access.env.stack)}")
+    other = access.arn("secretsmanager", "secret:prod/database-AbCdEf")
+    for action in ("secretsmanager:CreateSecret", "secretsmanager:GetSecretValue"):
+        assert allows(policy, action, own)
+        assert not allows(policy, action, other)
+    assert not allows(policy, "secretsmanager:PutSecretValue", own)
 
 
 def registry_policy() -> dict[str, Any]:

@@ -5,7 +5,12 @@ every environment with its own parameters.
 
 moto implements only some resource types. Those it does not, and every resource that names one
 of them (it could not be created without it), are left out and listed: run with -s to see the
-list. What is created is then read back through each service's own API."""
+list. What is created is then read back through each service's own API.
+
+One type moto's CloudFormation lacks is stood in for, because the API's function names it: the
+feedback client key (AWS::SecretsManager::Secret with GenerateSecretString), made in moto's own
+Secrets Manager as CloudFormation's handler makes it. moto leaves the function's dynamic
+reference to it as text; the test resolves it as CloudFormation does at deploy."""
 
 from __future__ import annotations
 
@@ -19,8 +24,13 @@ import boto3
 import environments
 import pytest
 from moto import mock_aws
+from moto.cloudformation import parsing
 from moto.cloudformation.parsing import resource_class_from_type
+from moto.core.common_models import CloudFormationModel
+from moto.secretsmanager.models import secretsmanager_backends
+from moto.secretsmanager.utils import random_password
 
+from genre_api.settings import Settings
 from tests.helpers.data import REPO
 from tests.helpers.deploy_access import ACCOUNT, catalogue_bucket, feedback_bucket
 from tests.helpers.sam_transform import (
@@ -70,10 +80,63 @@ def _depends_on(resource: dict[str, Any]) -> set[str]:
     return {depends_on} if isinstance(depends_on, str) else set(depends_on)
 
 
+class GeneratedSecret(CloudFormationModel):
+    """AWS::SecretsManager::Secret with GenerateSecretString, in moto's Secrets Manager: a
+    secret of the Name given, its string drawn as GetRandomPassword draws one."""
+
+    def __init__(self, arn: str) -> None:
+        self.physical_resource_id = arn  # what Ref gives, as for a real secret
+
+    @staticmethod
+    def cloudformation_type() -> str:
+        return "AWS::SecretsManager::Secret"
+
+    @staticmethod
+    def cloudformation_name_type() -> str:
+        return "Name"
+
+    @classmethod
+    def create_from_cloudformation_json(  # type: ignore[override]
+        cls,
+        resource_name: str,
+        cloudformation_json: dict[str, Any],
+        account_id: str,
+        region_name: str,
+        **kwargs: Any,
+    ) -> GeneratedSecret:
+        properties = cloudformation_json["Properties"]
+        drawn = properties["GenerateSecretString"]
+        value = random_password(
+            drawn.get("PasswordLength", 32),
+            drawn.get("ExcludeCharacters", ""),
+            drawn.get("ExcludeNumbers", False),
+            drawn.get("ExcludePunctuation", False),
+            drawn.get("ExcludeUppercase", False),
+            drawn.get("ExcludeLowercase", False),
+            drawn.get("IncludeSpace", False),
+            drawn.get("RequireEachIncludedType", True),
+        )
+        created = secretsmanager_backends[account_id][region_name].create_secret(
+            name=properties.get("Name", resource_name),
+            secret_string=value,
+            secret_binary=None,
+            description=properties.get("Description"),
+            tags=None,
+            kms_key_id=None,
+            client_request_token=None,
+            replica_regions=[],
+            force_overwrite=False,
+        )
+        return cls(json.loads(created)["ARN"])
+
+
 @pytest.fixture
 def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
         monkeypatch.setenv(name, "testing")
+    monkeypatch.setitem(
+        parsing.get_model_map(), GeneratedSecret.cloudformation_type(), GeneratedSecret
+    )
     with mock_aws():
         yield
 
@@ -142,6 +205,16 @@ def test_the_transformed_template_creates_on_moto_as_far_as_moto_goes(
     assert function.get("Concurrency", {}).get("ReservedConcurrentExecutions", 0) == reserved
     variables = function["Configuration"]["Environment"]["Variables"]
     assert variables["MOVIE_GENRE_FEEDBACK_BUCKET"] == feedback_bucket(env.name)
+    # The feedback client key: the stack's own secret, named where its CloudFormation role may
+    # make it, resolved into the function's environment, and a key the API takes.
+    key = physical["FeedbackClientKey"]
+    assert key.split(":")[6].startswith(f"{env.stack}-feedback-client-key-")
+    assert variables["MOVIE_GENRE_FEEDBACK_CLIENT_KEY"] == f"{{{{resolve:secretsmanager:{key}}}}}"
+    secrets = boto3.client("secretsmanager", region_name=env.region)
+    resolved = secrets.get_secret_value(SecretId=key)["SecretString"]
+    assert len(resolved) == 64 and resolved.isalnum()
+    setting = Settings(feedback_client_key=resolved).feedback_client_key
+    assert setting is not None and setting.get_secret_value() == resolved
     # Every role the stack made carries the environment's permissions boundary.
     iam = boto3.client("iam", region_name=env.region)
     roles = [r for r in created if r["ResourceType"] == "AWS::IAM::Role"]

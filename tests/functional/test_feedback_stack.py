@@ -8,11 +8,13 @@ from typing import Any
 
 import pytest
 
+from genre_api.settings import MIN_CLIENT_KEY_CHARS
 from tests.helpers.cloudformation import Resolver, load_template
 from tests.helpers.data import REPO
 from tests.helpers.iam_policy import allows
 
 BUCKET = "movie-genre-dev-feedback"
+KEY_SECRET = "arn:aws:secretsmanager:us-east-1:123456789012:secret:movie-genre-dev-feedback-key"
 
 
 @pytest.fixture(scope="module")
@@ -21,7 +23,12 @@ def template() -> dict[str, Any]:
 
 
 def function_with(template: dict[str, Any], bucket: str, prefix: str = "feedback") -> Any:
-    names = {"AWS::Partition": "aws", "FeedbackBucket": bucket, "FeedbackPrefix": prefix}
+    names = {
+        "AWS::Partition": "aws",
+        "FeedbackBucket": bucket,
+        "FeedbackPrefix": prefix,
+        "FeedbackClientKey": KEY_SECRET,  # Ref of the stack's secret: its ARN
+    }
     resolve = Resolver(names, template["Conditions"])
     properties = template["Resources"]["GenreFunction"]["Properties"]
     variables = properties["Environment"]["Variables"]
@@ -67,6 +74,25 @@ def test_without_a_bucket_the_function_has_no_s3_rights(template: dict[str, Any]
     assert variables["MOVIE_GENRE_FEEDBACK_BUCKET"] == ""  # the route answers 503
     output = template["Outputs"]["FeedbackLocation"]
     assert output["Condition"] == "HasFeedbackBucket"
+
+
+def test_the_function_gets_the_stacks_client_key_with_a_bucket_only(
+    template: dict[str, Any],
+) -> None:
+    """One key per stack, the same in every instance and deploy (docs/feedback.md, "Who sent
+    it"): the stack's generated secret, resolved by CloudFormation. Without a bucket there is
+    no secret and no variable. tests/functional/test_deploy_execution.py creates it on moto."""
+    secret = template["Resources"]["FeedbackClientKey"]
+    assert secret["Type"] == "AWS::SecretsManager::Secret"
+    assert secret["Condition"] == "HasFeedbackBucket"
+    drawn = secret["Properties"]["GenerateSecretString"]
+    assert drawn["PasswordLength"] >= MIN_CLIENT_KEY_CHARS and drawn["ExcludePunctuation"]
+    _, variables = function_with(template, BUCKET)
+    assert variables["MOVIE_GENRE_FEEDBACK_CLIENT_KEY"] == (
+        "{{resolve:secretsmanager:" + KEY_SECRET + "}}"
+    )
+    _, variables = function_with(template, "")
+    assert "MOVIE_GENRE_FEEDBACK_CLIENT_KEY" not in variables
 
 
 @pytest.mark.parametrize(
