@@ -10,7 +10,9 @@ differently with other batch-mates, and /genre, /genres, /explain and the golden
 disagree. Alone is also faster on one thread, with no padding (docs/results.md has the figures).
 
 With `bow_weight` above 0 the pipeline also holds a bag-of-words textcat that ran first; its
-doc.cats are blended in: cats = (1 - w) * transformer + w * bag-of-words.
+doc.cats are blended in: cats = (1 - w) * transformer + w * bag-of-words. In the three-way blend
+a static component (genre_model.static_textcat) runs between them and has blended the
+bag-of-words into doc.cats already: w is then the static model's and the bag-of-words' share.
 
 The factory is registered when this module is imported (genre_model.classifier does so before it
 loads a pipeline) and as a spaCy entry point of the package.
