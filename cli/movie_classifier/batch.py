@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import csv
 import json
-import os
-import secrets
 from collections import deque
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -20,12 +18,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
+from genre_model.atomic_files import atomic_text
 from genre_model.movie_fields import description_field, movie_problem
 from movie_classifier.classifier import Classified, Classifier, Movie
 from movie_classifier.errors import ClassifierError, FileProblem, RefusedInput, UsageProblem
 
 OUTPUT_FORMATS = (".jsonl", ".csv")
-NEW_FILE_MODE = 0o666  # less the umask, as for any file a program creates (0644 under 022)
 # OWASP's CSV injection rule: a spreadsheet runs a cell that begins with one of these as a
 # formula; a single quote before it makes it text.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -207,36 +205,14 @@ def write_records(
     records may be a generator: nothing is held."""
     check_output(output)
 
-    def write(stream: IO[str]) -> None:
-        if output.suffix == ".jsonl":
-            _write_jsonl(records, stream)
-        else:
-            _write_csv(records, labels, stream, raw=raw_csv)
-
     try:
-        _write_atomically(output, write)
+        with atomic_text(output, newline="") as stream:
+            if output.suffix == ".jsonl":
+                _write_jsonl(records, stream)
+            else:
+                _write_csv(records, labels, stream, raw=raw_csv)
     except OSError as error:
         raise FileProblem(f"cannot write {output}: {error.strerror or error}") from error
-
-
-def _write_atomically(output: Path, write: Callable[[IO[str]], None]) -> None:
-    """Write through a temporary file beside output: a failed run leaves no half-written file.
-
-    A new file gets the mode any new file gets (0666 less the umask); a file replaced keeps its
-    mode, as a shell's `>` would.
-    """
-    kept_mode = output.stat().st_mode & 0o777 if output.exists() else None
-    temporary = output.parent / f".{output.name}.{secrets.token_hex(4)}.tmp"
-    handle = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, NEW_FILE_MODE)
-    try:
-        with os.fdopen(handle, "w", newline="", encoding="utf-8") as stream:
-            if kept_mode is not None:
-                os.fchmod(stream.fileno(), kept_mode)
-            write(stream)
-        os.replace(temporary, output)
-    except BaseException:
-        temporary.unlink(missing_ok=True)
-        raise
 
 
 def _labels(results: Iterable[Classified | str]) -> list[str]:

@@ -465,9 +465,9 @@ def feedback_export_command(
     """Write the corrections under SOURCE (s3://bucket/prefix or a folder) for review in an
     annotation tool: the latest correction of each movie, as prepare would take them."""
     from genre_model import Manifest, ManifestError
+    from genre_model.atomic_files import atomic_text
     from genre_model.locations import default_model_dir
     from genre_model.terminal import printable
-    from genre_training.atomic import atomic_text
     from genre_training.feedback import FeedbackReport, prodigy_tasks, select, write_jsonl
     from genre_training.feedback_sources import read_corrections
 

@@ -27,10 +27,10 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
+from genre_model.atomic_files import atomic_text
 from genre_model.corrections import Correction, correction_id, movie_key
 from genre_model.terminal import printable
 from genre_model.text import compose_text
-from genre_training.atomic import atomic_text
 from genre_training.corpus import PREPARE_REPORT
 from genre_training.feedback_sources import Ignored
 

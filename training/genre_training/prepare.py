@@ -11,9 +11,9 @@ import spacy
 from spacy.tokens import DocBin
 
 from genre_model import compose_text
+from genre_model.atomic_files import atomic_bytes, atomic_text
 from genre_model.manifest import sha256_file
 from genre_model.text import TextFields
-from genre_training.atomic import atomic_bytes, atomic_text
 from genre_training.corpus import PREPARE_REPORT, SPLITS
 from genre_training.data import read_movies, split_movies
 from genre_training.feedback import (

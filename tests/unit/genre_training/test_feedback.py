@@ -578,18 +578,3 @@ def test_ignored_objects_are_printed_with_control_characters_escaped(tmp_path: P
     printed = made.summary()
     assert "x\\x1b[2J\\x0d.json: not a JSON object but list" in printed
     assert "\x1b" not in printed and "\r" not in printed
-
-
-def test_a_write_that_fails_leaves_the_file_as_it_was_and_nothing_beside(tmp_path: Path) -> None:
-    from genre_training.atomic import atomic_text
-
-    target = tmp_path / "corrections.jsonl"
-    target.write_text("the earlier run's\n", encoding="utf-8")
-    with pytest.raises(UnicodeEncodeError), atomic_text(target) as stream:
-        stream.write("a first line\n")
-        stream.write("\ud800")  # what a lone surrogate did to the old corrections.jsonl
-    assert target.read_text(encoding="utf-8") == "the earlier run's\n"
-    assert list(tmp_path.iterdir()) == [target]
-    with atomic_text(tmp_path / "new.jsonl") as stream:
-        stream.write("whole\n")
-    assert (tmp_path / "new.jsonl").read_text(encoding="utf-8") == "whole\n"
