@@ -138,3 +138,50 @@ def test_with_a_static_model_the_three_way_blend_ships_only_if_it_wins_on_valida
         assert shipped.pipe_names == spacy.load(tmp_path / "model-bow-blend").pipe_names
         chosen = two_way
     assert figures_of(tmp_path / "model-best", fixture_corpus) == pytest.approx(chosen)
+
+
+def test_the_command_passes_static_on_and_says_what_the_three_way_blend_did(
+    monkeypatch: pytest.MonkeyPatch, fixture_corpus: Path, tmp_path: Path
+) -> None:
+    from click.testing import CliRunner
+
+    from genre_training import transformer
+    from genre_training.cli import main
+
+    calls: list[dict[str, Any]] = []
+    figures = {"dev_micro_f1_tuned": 0.5, "test_micro_f1_tuned": 0.5}
+    three_way = {
+        "model": str(tmp_path),
+        "kept": False,
+        "static_weight": 0.2,
+        "bow_weight": 0.3,
+        "dev_micro_f1_tuned": 0.61,
+        "two_way_dev_micro_f1_tuned": 0.625,
+    }
+
+    def recorded(*args: Any) -> dict[str, Any]:
+        calls.append({"args": args})
+        return {
+            "best_epoch": 1,
+            "epochs": [{}],
+            "train_minutes": 1.0,
+            "device": "cpu",
+            "pytorch": figures,
+            "onnx_int8": figures,
+            "blend": {"weight": 0.3, "static": three_way},
+        }
+
+    monkeypatch.setattr(transformer, "fine_tune", recorded)
+    options = ["--corpus", str(fixture_corpus), "--out", str(tmp_path), "--static", str(tmp_path)]
+    result = CliRunner().invoke(main, ["fine-tune", *options])
+    assert result.exit_code == 0, result.output
+    assert calls[0]["args"][-1] == {"paths.static_model": str(tmp_path)}
+    assert (
+        "minilm + static 0.2 + bag-of-words 0.3: dev micro F1 tuned 0.6100 against minilm + "
+        "bag-of-words 0.6250: dropped"
+    ) in result.output
+    skipped = {"model": "m", "kept": False, "skipped": "no bag-of-words model"}
+    three_way.clear()
+    three_way.update(skipped)
+    result = CliRunner().invoke(main, ["fine-tune", *options])
+    assert "static model m not blended: no bag-of-words model" in result.output
