@@ -16,8 +16,11 @@ a warm Lambda takes, without the network.
   predict for the same movie (target: 2.5x at most), and what observability adds to it (target:
   at most 1.1x the model's predict), measured interleaved.
 - /explain: p50 for real overviews (target: 20 ms), and for a description at the maximum length.
-- --compare DIR (a second model, e.g. the minilm or static recipe's build/artifact): the same
-  figures for it, measured in the same run, and its ratios to the first model.
+- --compare DIR, repeatable (other models, e.g. the static recipe's build/artifact and a minilm
+  artifact): the same figures for each, measured in the same run (cold starts interleaved across
+  all the models), their ratios to the first model, and all of them side by side in one table.
+  A model trained on a cap of rows (its config's training.max_train) is labelled as such: its
+  figures are its architecture's cost, not the recipe's accuracy.
 - size: each model's artifact (the files its manifest lists), and the packages its recipe's
   image lock adds to the base lock's, as installed here (the image's growth, short of building
   it: the image sizes come from Docker when the images are there).
@@ -136,25 +139,32 @@ def run_fresh(code: str, model_dir: Path) -> tuple[float, dict[str, float]]:
     return wall, (json.loads(lines[-1]) if lines else {})
 
 
-def cold_starts(model_dir: Path, runs: int) -> dict[str, float]:
-    samples: dict[str, list[float]] = {}
+def cold_starts(model_dirs: list[Path], runs: int) -> list[dict[str, float]]:
+    """Each model's cold-start figures (medians of runs)."""
+    samples: list[dict[str, list[float]]] = [{} for _ in model_dirs]
 
-    def note(name: str, value: float) -> None:
-        samples.setdefault(name, []).append(value)
+    # Interleaved, variants and models alike: each sees the same machine load.
+    for _ in range(runs):
+        for noted, model_dir in zip(samples, model_dirs, strict=True):
 
-    for _ in range(runs):  # interleaved: each variant sees the same machine load
-        note("bare_spacy_s", run_fresh(BARE_SPACY, model_dir)[0])
-        wall, inside = run_fresh(HANDLER_ON, model_dir)
-        note("handler_s", wall)
-        for key, value in inside.items():
-            note(key, value)
-        note("handler_off_s", run_fresh(HANDLER_OFF, model_dir)[0])
-        for key, value in run_fresh(STAGES, model_dir)[1].items():
-            note(key, value)
-    figures = {name: statistics.median(values) for name, values in samples.items()}
-    figures["cold_over_spacy"] = figures["handler_s"] / figures["bare_spacy_s"]
-    figures["observability_cold_share"] = figures["handler_s"] / figures["handler_off_s"] - 1
-    return figures
+            def note(name: str, value: float, noted: dict[str, list[float]] = noted) -> None:
+                noted.setdefault(name, []).append(value)
+
+            note("bare_spacy_s", run_fresh(BARE_SPACY, model_dir)[0])
+            wall, inside = run_fresh(HANDLER_ON, model_dir)
+            note("handler_s", wall)
+            for key, value in inside.items():
+                note(key, value)
+            note("handler_off_s", run_fresh(HANDLER_OFF, model_dir)[0])
+            for key, value in run_fresh(STAGES, model_dir)[1].items():
+                note(key, value)
+    measured = []
+    for noted in samples:
+        figures = {name: statistics.median(values) for name, values in noted.items()}
+        figures["cold_over_spacy"] = figures["handler_s"] / figures["bare_spacy_s"]
+        figures["observability_cold_share"] = figures["handler_s"] / figures["handler_off_s"] - 1
+        measured.append(figures)
+    return measured
 
 
 def real_movies(count: int) -> list[dict[str, str]]:
@@ -343,9 +353,30 @@ def image_size_mb(image: str) -> float | None:
     return int(output) / 1e6
 
 
-def report(name: str, model_dir: Path, args: argparse.Namespace) -> dict[str, float]:
-    cold = cold_starts(model_dir, args.runs)
-    print(f"== {name}: {model_dir}")
+def model_label(model_dir: Path) -> tuple[str, str]:
+    """The model's recipe (a column heading, and a line with its folder), and, when its config
+    capped the training rows (training.max_train) below the corpus's, that its figures are its
+    architecture's cost only."""
+    from confection import Config
+
+    from genre_model import Manifest
+
+    manifest = Manifest.read(model_dir)
+    training = Config().from_str(manifest.config, interpolate=False).get("training", {})
+    cap, rows = training.get("max_train"), manifest.split_sizes.get("train", 0)
+    if cap is None or cap >= rows:
+        return manifest.recipe, f"{manifest.recipe} ({model_dir})"
+    capped = f"{manifest.recipe} recipe's architecture, trained on {cap} rows"
+    return (
+        f"{manifest.recipe}, {cap} rows: cost only",
+        f"{capped} ({training.get('epochs', '?')} epoch): cost only ({model_dir})",
+    )
+
+
+def report(
+    name: str, model_dir: Path, cold: dict[str, float], args: argparse.Namespace
+) -> dict[str, float]:
+    print(f"== {name}: {model_label(model_dir)[1]}")
     print(
         f"cold start (median of {args.runs} fresh processes each): `import spacy` "
         f"{cold['bare_spacy_s']:.3f} s; import genre_api.handler + first /genre "
@@ -392,7 +423,13 @@ def main() -> None:
     sys.modules["torch"] = None  # type: ignore[assignment]  # see NO_TORCH
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--model-dir", type=Path, default=default_model_dir())
-    parser.add_argument("--compare", type=Path, default=None, help="a second model artifact")
+    parser.add_argument(
+        "--compare",
+        type=Path,
+        action="append",
+        default=[],
+        help="another model artifact, measured in the same run (repeatable)",
+    )
     parser.add_argument("--runs", type=int, default=9, help="fresh processes per variant")
     parser.add_argument("--requests", type=int, default=2000, help="warm /genre requests")
     parser.add_argument("--batch", type=int, default=256)
@@ -406,12 +443,54 @@ def main() -> None:
     run_recorded(lambda: measure(args), args.results_doc, "serving", "Serving cost, `make bench`")
 
 
-def measure(args: argparse.Namespace) -> None:
-    first = report("model", args.model_dir, args)
-    if args.compare is not None:
-        other = report("compared", args.compare, args)
+# The side-by-side table: (row, figure's key, how a value is shown).
+SIDE_BY_SIDE: list[tuple[str, str, str]] = [
+    ("warm /genre p50, observability on", "genre_p50_ms", "{:.3f} ms"),
+    ("/genres throughput", "genres_movies_per_s", "{:,.0f} movies/s"),
+    ("cold start: import + first /genre", "handler_s", "{:.3f} s"),
+    ("cold start over `import spacy`", "cold_over_spacy", "{:.2f}x"),
+    ("/explain p50, real overviews", "explain_p50_ms", "{:.1f} ms"),
+    ("/explain, the longest description", "explain_max_ms", "{:.1f} ms"),
+    ("peak RSS at start", "peak_rss_mb", "{:.0f} MB"),
+    ("artifact (files of the manifest)", "artifact_mb", "{:.1f} MB"),
+    ("packages its lock adds to the image", "added_mb", "{:+.1f} MB installed"),
+]
+
+
+def side_by_side(headings: list[str], measured: list[dict[str, float]]) -> None:
+    """Every model's figures in one table, each beside its ratio to the first model's."""
+    first = measured[0]
+    rows = [["", *headings]]
+    for row, key, shown in SIDE_BY_SIDE:
+        cells = [row, shown.format(first[key])]
+        for figures in measured[1:]:
+            ratio = figures[key] / first[key] if first[key] else None
+            cells.append(
+                shown.format(figures[key]) + (f" ({ratio:.2f}x)" if ratio is not None else "")
+            )
+        rows.append(cells)
+    widths = [max(len(cells[i]) for cells in rows) for i in range(len(rows[0]))]
+    print(f"== side by side, same run (ratio to {headings[0]}):")
+    for cells in rows:
         print(
-            f"== compared / model, same run: warm /genre p50 "
+            "  ".join(cell.ljust(width) for cell, width in zip(cells, widths, strict=True)).rstrip()
+        )
+
+
+def measure(args: argparse.Namespace) -> None:
+    model_dirs = [args.model_dir, *args.compare]
+    names = ["model", *(f"compared {i}" for i in range(1, len(args.compare) + 1))]
+    if len(args.compare) == 1:
+        names[1] = "compared"
+    colds = cold_starts(model_dirs, args.runs)
+    measured = [
+        report(name, model_dir, cold, args)
+        for name, model_dir, cold in zip(names, model_dirs, colds, strict=True)
+    ]
+    first = measured[0]
+    for name, other in zip(names[1:], measured[1:], strict=True):
+        print(
+            f"== {name} / model, same run: warm /genre p50 "
             f"{other['genre_p50_ms'] / first['genre_p50_ms']:.1f}x (target 25x at most); "
             "/genres throughput "
             f"{other['genres_movies_per_s'] / first['genres_movies_per_s']:.2f}x; "
@@ -422,6 +501,8 @@ def measure(args: argparse.Namespace) -> None:
             f"{other['artifact_mb'] - first['artifact_mb']:+.1f} MB; image packages "
             f"{other['added_mb'] - first['added_mb']:+.1f} MB"
         )
+    if args.compare:
+        side_by_side([model_label(model_dir)[0] for model_dir in model_dirs], measured)
     for image in ("genrefunction:latest", "genrefunction:minilm"):
         size = image_size_mb(image)
         print(
