@@ -267,8 +267,8 @@ deploy: $(BIN)/sam $(VENV)/.installed-aws ## make preflight, then deploy what ma
 rollback: $(VENV)/.installed-aws ## Point ENV's live alias at the version before, or at version TO: make rollback ENV=prod [TO=3]
 	$(BIN)/python deploy/rollback.py --env $(call quote,$(ENV)) --to $(call quote,$(TO))
 
-bench: $(VENV)/.installed-dev ## Serving benchmarks -> docs/results.md (COMPARE=build/artifact: a second model beside)
-	$(BIN)/python bench/serving.py $(if $(COMPARE),--compare $(call quote,$(COMPARE))) \
+bench: $(VENV)/.installed-dev ## Serving benchmarks -> docs/results.md (COMPARE='build/a build/b': other models beside, one run)
+	$(BIN)/python bench/serving.py $(foreach model,$(COMPARE),--compare $(call quote,$(model))) \
 	    --results-doc docs/results.md
 
 soak: $(VENV)/.installed-dev ## Memory: 100,000 requests of never-seen words through the handler -> docs/results.md
