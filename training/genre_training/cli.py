@@ -73,6 +73,15 @@ def recipe_config_option(recipe: str) -> Callable[[Command], Command]:
 
 model_option = directory_option("model", "build/train/model-best", "The trained spaCy pipeline.")
 corpus_option = directory_option("corpus", "build/corpus", "Output of `prepare`.")
+# prepare and feedback export take corrections alike.
+max_per_client_option = click.option(
+    "--max-corrections-per-client",
+    "max_per_client",
+    type=click.IntRange(min=1),
+    default=DEFAULT_MAX_PER_CLIENT,
+    show_default=True,
+    help="The most corrections taken from one client (its latest movies).",
+)
 
 
 @main.command("prepare")
@@ -114,14 +123,7 @@ corpus_option = directory_option("corpus", "build/corpus", "Output of `prepare`.
     help="A reviewer's answers (Prodigy JSONL of `feedback export`'s tasks): accepted ones are "
     "applied with the reviewer's genres, and decide their movies over --feedback.",
 )
-@click.option(
-    "--max-corrections-per-client",
-    "max_per_client",
-    type=click.IntRange(min=1),
-    default=DEFAULT_MAX_PER_CLIENT,
-    show_default=True,
-    help="The most corrections taken from one client (its latest movies).",
-)
+@max_per_client_option
 def prepare_command(
     data: Path,
     out_dir: Path,
@@ -451,14 +453,7 @@ def feedback_group() -> None:
     show_default=True,
     help="Where the tasks go (- for stdout); a file is written whole or not at all.",
 )
-@click.option(
-    "--max-corrections-per-client",
-    "max_per_client",
-    type=click.IntRange(min=1),
-    default=DEFAULT_MAX_PER_CLIENT,
-    show_default=True,
-    help="The most corrections taken from one client, as prepare takes them.",
-)
+@max_per_client_option
 def feedback_export_command(
     source: str, output_format: str, model_dir: Path | None, out: Path, max_per_client: int
 ) -> None:

@@ -75,7 +75,9 @@ def write_distilled(teacher: Path, settings: DistillSettings, directory: Path) -
     try:
         from model2vec.distill import distill
     except ImportError as error:
-        raise StepError("the static recipe needs model2vec: pip install -e '.[static]'") from error
+        raise StepError(
+            "the static recipe needs model2vec: pip install -e '.[static-training]'"
+        ) from error
     directory.parent.mkdir(parents=True, exist_ok=True)
     model = distill(
         str(teacher),

@@ -53,7 +53,7 @@ def train_static_recipe(
         from genre_training.static_training import HeadSettings, predict, train_static
     except ImportError as error:
         raise StepError(
-            "the static recipe needs PyTorch and model2vec: pip install -e '.[static]'"
+            "the static recipe needs PyTorch and model2vec: pip install -e '.[static-training]'"
         ) from error
 
     config = Config().from_disk(config_path, overrides=overrides or {})
