@@ -1,7 +1,8 @@
 """Distilling a static embedding model from a sentence encoder with model2vec: every piece of the
-encoder's vocabulary is run through it once, the outputs are reduced by PCA and weighted by the
-pieces' frequency (SIF). Minutes on a CPU; the result is cached under build/ by teacher and
-settings, so that the recipe's other steps can be rerun without distilling again.
+encoder's vocabulary, and optionally the training split's frequent words, is run through it once,
+the outputs are reduced by PCA and weighted by frequency rank (SIF). Minutes on a CPU; the result
+is cached under build/ by teacher, settings and words, so that the recipe's other steps can be
+rerun without distilling again.
 
 Needs the [static] extra (model2vec; PyTorch and transformers through [transformer]).
 """
@@ -10,9 +11,11 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import shutil
 import tempfile
-from collections.abc import Mapping
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -30,12 +33,29 @@ class DistillSettings:
 
     pca_dims: int | None  # None: the encoder's own width
     sif_coefficient: float | None  # None: no frequency weighting
+    # Training words seen at least this often join the pieces as whole words; None: pieces only.
+    corpus_min_count: int | None
 
     @classmethod
     def from_config(cls, section: Mapping[str, Any]) -> DistillSettings:
         pca = section["pca_dims"]
         sif = section["sif_coefficient"]
-        return cls(int(pca) if pca else None, float(sif) if sif else None)
+        words = section.get("corpus_min_count")
+        return cls(
+            int(pca) if pca else None, float(sif) if sif else None, int(words) if words else None
+        )
+
+
+def corpus_vocabulary(teacher: Path, words: Iterable[str], min_count: int) -> list[str]:
+    """The words seen at least min_count times, as the teacher's tokenizer normalizes them (an
+    uncased teacher counts "Love" and "love" as one), most frequent first: model2vec's SIF
+    weighting reads a piece's rank as its frequency."""
+    from transformers import AutoTokenizer
+
+    normalizer = AutoTokenizer.from_pretrained(str(teacher)).backend_tokenizer.normalizer
+    normalize = normalizer.normalize_str if normalizer else str
+    counts = Counter(normalize(word) for word in words)
+    return [word for word, count in counts.most_common() if count >= min_count]
 
 
 @dataclass(frozen=True)
@@ -46,10 +66,10 @@ class Distilled:
     cached: bool  # True: read from the cache, not distilled now
 
 
-def teacher_key(teacher: Path, settings: DistillSettings) -> str:
+def teacher_key(teacher: Path, settings: DistillSettings, vocabulary: Sequence[str]) -> str:
     """Names the cache entry: the teacher's own files (a fine-tuned encoder saved again under the
-    same path is another teacher) and the settings."""
-    digest = hashlib.sha256(json.dumps(asdict(settings), sort_keys=True).encode())
+    same path is another teacher), the settings and the added words."""
+    digest = hashlib.sha256(json.dumps([asdict(settings), list(vocabulary)]).encode())
     for path in sorted(teacher.iterdir()):
         if path.is_file() and path.suffix in {".json", ".safetensors", ".bin", ".txt"}:
             digest.update(path.name.encode())
@@ -59,18 +79,23 @@ def teacher_key(teacher: Path, settings: DistillSettings) -> str:
     return digest.hexdigest()[:16]
 
 
-def distill_static(teacher: Path, settings: DistillSettings, cache: Path) -> Distilled:
-    """The static model of teacher (a transformers encoder directory), from cache when there."""
+def distill_static(
+    teacher: Path, settings: DistillSettings, cache: Path, vocabulary: Sequence[str] = ()
+) -> Distilled:
+    """The static model of teacher (a transformers encoder directory) with vocabulary's words
+    beside its pieces, from cache when there."""
     if not (teacher / "config.json").is_file():
         raise StepError(f"teacher {teacher} is not a transformers model directory (no config.json)")
-    directory = cache / teacher_key(teacher, settings)
+    directory = cache / teacher_key(teacher, settings, vocabulary)
     cached = all((directory / name).is_file() for name in MODEL_FILES)
     if not cached:
-        write_distilled(teacher, settings, directory)
+        write_distilled(teacher, settings, vocabulary, directory)
     return Distilled(*read_distilled(directory), directory=directory, cached=cached)
 
 
-def write_distilled(teacher: Path, settings: DistillSettings, directory: Path) -> None:
+def write_distilled(
+    teacher: Path, settings: DistillSettings, vocabulary: Sequence[str], directory: Path
+) -> None:
     """Distil into a temporary directory beside directory, then move it there whole."""
     try:
         from model2vec.distill import distill
@@ -79,8 +104,11 @@ def write_distilled(teacher: Path, settings: DistillSettings, directory: Path) -
             "the static recipe needs model2vec: pip install -e '.[static-training]'"
         ) from error
     directory.parent.mkdir(parents=True, exist_ok=True)
+    # model2vec logs a warning for every added word the teacher already has as a piece.
+    logging.getLogger("model2vec").setLevel(logging.ERROR)
     model = distill(
         str(teacher),
+        vocabulary=list(vocabulary) or None,
         pca_dims=settings.pca_dims,  # type: ignore[arg-type]
         sif_coefficient=settings.sif_coefficient,
         quantize_to="float32",

@@ -49,7 +49,11 @@ def train_static_recipe(
     config's [paths] teacher; overrides: config values by dotted path (the tests')."""
     os.environ.setdefault("HF_HUB_OFFLINE", "1")  # everything is local: never ask a model hub
     try:
-        from genre_training.static_distill import DistillSettings, distill_static
+        from genre_training.static_distill import (
+            DistillSettings,
+            corpus_vocabulary,
+            distill_static,
+        )
         from genre_training.static_training import HeadSettings, predict, train_static
     except ImportError as error:
         raise StepError(
@@ -60,13 +64,16 @@ def train_static_recipe(
     prepared, splits = read_splits(corpus_dir)
     labels: list[str] = prepared["labels"]
     teacher_dir = teacher or base_model_dir(config["paths"]["teacher"])
+    make_doc = spacy.blank("en").make_doc  # the served pipeline's tokenizer
     started = time.monotonic()
-    distilled = distill_static(
-        teacher_dir, DistillSettings.from_config(config["distill"]), Path(config["paths"]["cache"])
-    )
+    settings = DistillSettings.from_config(config["distill"])
+    vocabulary = []
+    if settings.corpus_min_count:
+        words = (t.text for text in splits["train"].texts for t in make_doc(text) if t.is_alpha)
+        vocabulary = corpus_vocabulary(teacher_dir, words, settings.corpus_min_count)
+    distilled = distill_static(teacher_dir, settings, Path(config["paths"]["cache"]), vocabulary)
     distill_minutes = (time.monotonic() - started) / 60
     tokenize = PieceTokenizer(distilled.tokenizer)
-    make_doc = spacy.blank("en").make_doc  # the served pipeline's tokenizer
     pieces = {
         name: [ids for ids, _tokens in tokenize([make_doc(text) for text in split.texts])]
         for name, split in splits.items()
@@ -107,6 +114,7 @@ def train_static_recipe(
         "distilled": str(distilled.directory),
         "distill_cached": distilled.cached,
         "distill_minutes": distill_minutes,
+        "corpus_words": len(vocabulary),
         "pieces": int(distilled.vectors.shape[0]),
         "dims": int(distilled.vectors.shape[1]),
         "train_movies": trained.train_movies,

@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 import pytest
 import spacy
+from tokenizers import Tokenizer
 
 from genre_model.static_textcat import FACTORY, WEIGHTS_FILE, StaticWeights
 from genre_training.errors import StepError
@@ -112,3 +113,29 @@ def test_a_teacher_that_is_not_an_encoder_directory_is_a_clear_error(
 ) -> None:
     with pytest.raises(StepError, match="not a transformers model directory"):
         run_step(tmp_path)
+
+
+def test_corpus_words_are_counted_as_the_teacher_normalizes_them_most_frequent_first(
+    tiny_base: Path,
+) -> None:
+    from genre_training.static_distill import corpus_vocabulary
+
+    words = ["Zebra", "party", "zebra", "ZEBRA", "Party", "once"]
+    assert corpus_vocabulary(tiny_base, words, 2) == ["zebra", "party"]  # the tiny BERT is uncased
+
+
+def test_frequent_training_words_join_the_teachers_pieces_as_whole_words(
+    run_step: Callable[..., dict], tiny_base: Path, fixture_corpus: Path, tmp_path: Path
+) -> None:
+    pieces_only = run_step(tiny_base)
+    with_words = run_step(tiny_base, **{"distill.corpus_min_count": 5})
+    assert with_words["distilled"] != pieces_only["distilled"]  # another cache entry
+    assert with_words["pieces"] > pieces_only["pieces"] and with_words["corpus_words"] > 0
+    # A frequent training word the teacher does not know is now one piece of its own.
+    served = Tokenizer.from_file(
+        str(tmp_path / "train" / "model-best" / COMPONENT / "tokenizer.json")
+    )
+    teacher = Tokenizer.from_file(str(Path(pieces_only["distilled"]) / "tokenizer.json"))
+    unknown = teacher.token_to_id("[UNK]")
+    frequent = [w for w in ("man", "young", "life", "world") if teacher.token_to_id(w) is None]
+    assert frequent and all(served.token_to_id(w) not in (None, unknown) for w in frequent)
