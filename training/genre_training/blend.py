@@ -10,6 +10,7 @@ from typing import Any
 
 import numpy as np
 
+from genre_model.manifest import MANIFEST_NAME, Manifest
 from genre_training.metrics import tuned_micro_f1
 from genre_training.onnx_pipeline import assemble_pipeline, static_stage
 from genre_training.pipelines import (
@@ -34,28 +35,48 @@ def blended(base: SplitScores, added: Sequence[tuple[float, SplitScores]]) -> di
     }
 
 
+def other_data(model: Path, prepared: Mapping[str, Any]) -> str | None:
+    """Why a packaged model must not be blended with a recipe trained on the corpus prepared
+    says: its manifest names other data or text fields (its training rows may be this corpus's
+    validation or test movies, whose figures would then flatter the blend). None: the same, or
+    a bare pipeline with no manifest to tell."""
+    if not (model / MANIFEST_NAME).is_file():
+        return None
+    manifest = Manifest.read(model)
+    if manifest.data_sha256 != prepared["data_sha256"]:
+        return f"{model} was trained on other data (sha256 {manifest.data_sha256[:12]}...)"
+    if manifest.text_fields != prepared["text_fields"]:
+        return f"{model} reads {manifest.text_fields}, the corpus {prepared['text_fields']}"
+    return None
+
+
 def choose_blend(
     bow: Path | None,
     transformer_scores: SplitScores,
     splits: Mapping[str, Split],
-    labels: list[str],
+    prepared: Mapping[str, Any],
     weights: list[float],
     static: Path | None = None,
     static_weights: Sequence[float] = (),
 ) -> dict[str, Any]:
     """{"weight": the best of weights, "bow_model": bow, "tried": figures by weight}, and with a
-    static model, "static": the three-way blend tried beside it (choose_three_way's).
+    static model, "static": the three-way blend tried beside it (choose_three_way's). prepared:
+    the corpus's prepare.json (its labels, data and text fields).
 
     The weight is 0 (the transformer alone) when there is no bow model (None, or not a
-    directory) or when it predicts other labels ("skipped" then says why). Blended scores are
-    (1 - weight) * transformer + weight * bag-of-words, as the served component computes them.
+    directory), when it predicts other labels or was trained on other data ("skipped" then says
+    why). Blended scores are (1 - weight) * transformer + weight * bag-of-words, as the served
+    component computes them.
     """
     if bow is None or not pipeline_dir(bow).is_dir():
         return {"weight": 0.0, "tried": {}} | static_skipped(static, "no bag-of-words model")
+    labels: list[str] = list(prepared["labels"])
     bow_nlp = load_trained(pipeline_dir(bow))
     bow_labels = list(bow_nlp.get_pipe(COMPONENT).labels)  # type: ignore[attr-defined]
+    skipped = other_data(bow, prepared)
     if set(bow_labels) != set(labels):
         skipped = f"{bow} has labels {bow_labels}"
+    if skipped:
         return {"weight": 0.0, "tried": {}, "skipped": skipped} | static_skipped(static, skipped)
     bow_scores = score_splits(bow_nlp, labels, splits)
     truth = {name: splits[name].truth for name in SCORED_SPLITS}
@@ -72,6 +93,8 @@ def choose_blend(
     component_dir, alone = static_stage(static, bow_weight=0.0)
     if set(alone.labels) != set(labels):
         return chosen | static_skipped(static, f"{static} has labels {alone.labels}")
+    if why := other_data(static, prepared):
+        return chosen | static_skipped(static, why)
     three_way = choose_three_way(
         truth,
         labels,

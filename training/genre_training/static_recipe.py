@@ -100,7 +100,7 @@ def train_static_recipe(
     stored_scores = score_splits(alone_nlp, labels, splits)
     alone_nlp.to_disk(out_dir / ALONE_NAME)
     bow = Path(config["paths"]["bow_model"]) if config["paths"]["bow_model"] else None
-    blend = choose_blend(bow, stored_scores, splits, labels, list(config["blend"]["weights"]))
+    blend = choose_blend(bow, stored_scores, splits, prepared, list(config["blend"]["weights"]))
     if bow is not None and blend["weight"] > 0:
         blended = StaticComponentConfig(labels=labels, bow_weight=blend["weight"])
         nlp = assemble_pipeline(component_dir, blended, pipeline_dir(bow))

@@ -68,7 +68,7 @@ def fine_tune(
     tuned = fine_tune_model(base, labels, splits, TrainingSettings.from_config(config["training"]))
     torch_scores = {name: tuned.predict(splits[name].texts) for name in SCORED_SPLITS}
 
-    onnx_scores, blend = write_pipeline(tuned, config, splits, labels, out_dir)
+    onnx_scores, blend = write_pipeline(tuned, config, splits, prepared, out_dir)
     tuned.model.encoder.save_pretrained(out_dir / ENCODER_DIR)
     tuned.encoder.tokenizer.save_pretrained(out_dir / ENCODER_DIR)
     truth = {name: splits[name].truth for name in SCORED_SPLITS}
@@ -91,15 +91,16 @@ def write_pipeline(
     tuned: FineTuned,
     config: Config,
     splits: Mapping[str, Split],
-    labels: list[str],
+    prepared: Mapping[str, Any],
     out_dir: Path,
 ) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
     """Export the model into OUT/model-best as the ONNX component, blended with the bag-of-words
     model at the weight best on validation, or with the static model and the bag-of-words where
     that three-way blend is better there (OUT/model-bow-blend then holds the two-way one);
-    returns the component's own scores and the blend."""
+    returns the component's own scores and the blend. prepared: the corpus's prepare.json."""
     from genre_training.onnx_export import ExportSettings, export_component  # PyTorch's
 
+    labels: list[str] = list(prepared["labels"])
     pipeline = out_dir / PIPELINE_NAME
     for written in (pipeline, out_dir / TWO_WAY_NAME):
         if written.exists():
@@ -126,7 +127,7 @@ def write_pipeline(
         bow,
         onnx_scores,
         splits,
-        labels,
+        prepared,
         list(config["blend"]["weights"]),
         static,
         list(config["blend"].get("static_weights", [])),

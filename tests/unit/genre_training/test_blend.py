@@ -3,7 +3,10 @@ the minilm recipe's three-way blend with a small static model (no PyTorch needed
 
 from __future__ import annotations
 
+import json
+import shutil
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -18,11 +21,13 @@ from genre_training.splits import Split, read_splits
 from tests.helpers.data import FIXTURE_MODEL
 from tests.helpers.static_model import build as build_static
 
+Corpus = tuple[dict[str, Any], dict[str, Split]]
+
 
 @pytest.fixture(scope="module")
-def corpus(fixture_corpus: Path) -> tuple[list[str], dict[str, Split]]:
-    prepared, splits = read_splits(fixture_corpus)
-    return prepared["labels"], splits
+def corpus(fixture_corpus: Path) -> Corpus:
+    """The fixture corpus's prepare.json and splits: the data FIXTURE_MODEL was trained on."""
+    return read_splits(fixture_corpus)
 
 
 def perfect(splits: dict[str, Split]) -> dict[str, np.ndarray]:
@@ -35,32 +40,36 @@ def uninformative(splits: dict[str, Split]) -> dict[str, np.ndarray]:
 
 @pytest.mark.parametrize("bow", [None, Path("no/such/model")])
 def test_without_a_bag_of_words_model_the_transformer_ships_alone(
-    corpus: tuple[list[str], dict[str, Split]], bow: Path | None
+    corpus: Corpus, bow: Path | None
 ) -> None:
-    labels, splits = corpus
-    assert choose_blend(bow, perfect(splits), splits, labels, [0.0, 0.5]) == {
+    prepared, splits = corpus
+    assert choose_blend(bow, perfect(splits), splits, prepared, [0.0, 0.5]) == {
         "weight": 0.0,
         "tried": {},
     }
 
 
 def test_a_bag_of_words_model_with_other_labels_is_not_blended(
-    corpus: tuple[list[str], dict[str, Split]],
+    corpus: Corpus,
 ) -> None:
-    labels, splits = corpus
-    blend = choose_blend(FIXTURE_MODEL, perfect(splits), splits, labels[:-1], [0.0, 0.5])
+    prepared, splits = corpus
+    labels = prepared["labels"]
+    blend = choose_blend(
+        FIXTURE_MODEL, perfect(splits), splits, prepared | {"labels": labels[:-1]}, [0.0, 0.5]
+    )
     assert blend["weight"] == 0.0 and not blend["tried"]
     assert blend["skipped"].startswith(f"{FIXTURE_MODEL} has labels")
 
 
 def test_every_weight_is_tried_and_the_best_on_validation_kept(
-    corpus: tuple[list[str], dict[str, Split]],
+    corpus: Corpus,
 ) -> None:
-    labels, splits = corpus
+    prepared, splits = corpus
+    labels = prepared["labels"]
     weights = [0.0, 0.5, 1.0]
     # A perfect transformer needs no blend; a useless one is best replaced by the bag of words.
-    assert choose_blend(FIXTURE_MODEL, perfect(splits), splits, labels, weights)["weight"] == 0.0
-    blend = choose_blend(FIXTURE_MODEL, uninformative(splits), splits, labels, weights)
+    assert choose_blend(FIXTURE_MODEL, perfect(splits), splits, prepared, weights)["weight"] == 0.0
+    blend = choose_blend(FIXTURE_MODEL, uninformative(splits), splits, prepared, weights)
     assert blend["weight"] == 1.0
     assert blend["bow_model"] == str(FIXTURE_MODEL)
     bow = score_splits(load_trained(FIXTURE_MODEL / "pipeline"), labels, splits)
@@ -83,16 +92,17 @@ def static_pipeline(directory: Path, labels: list[str]) -> Path:
 
 
 def test_the_three_way_blend_is_kept_only_when_it_beats_the_two_way_on_validation(
-    corpus: tuple[list[str], dict[str, Split]],
+    corpus: Corpus,
 ) -> None:
-    labels, splits = corpus
+    prepared, splits = corpus
+    labels = prepared["labels"]
     truth = {name: splits[name].truth for name in ("dev", "test")}
     two_way = {
         "transformer": uninformative(splits),
         "bow": score_splits(load_trained(FIXTURE_MODEL / "pipeline"), labels, splits),
     }
     grid = [(0.2, 0.0), (0.5, 0.3)]
-    two_way_dev = choose_blend(FIXTURE_MODEL, two_way["transformer"], splits, labels, [0.3])[
+    two_way_dev = choose_blend(FIXTURE_MODEL, two_way["transformer"], splits, prepared, [0.3])[
         "tried"
     ]["0.3"]["dev_micro_f1_tuned"]
     # A perfect static model lifts the blend above the two-way one on validation: kept.
@@ -117,12 +127,13 @@ def test_the_three_way_blend_is_kept_only_when_it_beats_the_two_way_on_validatio
 
 
 def test_a_packaged_static_model_is_tried_with_every_weight_pair_and_figures_recorded(
-    corpus: tuple[list[str], dict[str, Split]], tmp_path: Path
+    corpus: Corpus, tmp_path: Path
 ) -> None:
-    labels, splits = corpus
+    prepared, splits = corpus
+    labels = prepared["labels"]
     static = static_pipeline(tmp_path, labels)
     blend = choose_blend(
-        FIXTURE_MODEL, uninformative(splits), splits, labels, [0.0, 0.5], static, [0.25, 0.5]
+        FIXTURE_MODEL, uninformative(splits), splits, prepared, [0.0, 0.5], static, [0.25, 0.5]
     )
     three_way = blend["static"]
     assert three_way["model"] == str(static)
@@ -158,19 +169,53 @@ def test_a_packaged_static_model_is_tried_with_every_weight_pair_and_figures_rec
 
 
 def test_a_static_model_that_cannot_be_blended_is_skipped_with_the_reason(
-    corpus: tuple[list[str], dict[str, Split]], tmp_path: Path
+    corpus: Corpus, tmp_path: Path
 ) -> None:
-    labels, splits = corpus
+    prepared, splits = corpus
+    labels = prepared["labels"]
     other_labels = static_pipeline(tmp_path / "other", [*labels[:-1], "Western"])
-    blend = choose_blend(FIXTURE_MODEL, perfect(splits), splits, labels, [0.0], other_labels, [0.2])
+    blend = choose_blend(
+        FIXTURE_MODEL, perfect(splits), splits, prepared, [0.0], other_labels, [0.2]
+    )
     assert blend["static"]["skipped"].startswith(f"{other_labels} has labels")
     assert not blend["static"]["kept"]
     static = static_pipeline(tmp_path / "static", labels)
-    blend = choose_blend(None, perfect(splits), splits, labels, [0.0], static, [0.2])
+    blend = choose_blend(None, perfect(splits), splits, prepared, [0.0], static, [0.2])
     assert blend["static"] == {
         "model": str(static),
         "kept": False,
         "skipped": "no bag-of-words model",
     }
     with pytest.raises(StepError, match="is not a static model"):
-        choose_blend(FIXTURE_MODEL, perfect(splits), splits, labels, [0.0], FIXTURE_MODEL, [0.2])
+        choose_blend(FIXTURE_MODEL, perfect(splits), splits, prepared, [0.0], FIXTURE_MODEL, [0.2])
+
+
+def test_a_model_trained_on_other_data_or_text_fields_is_never_blended(
+    corpus: Corpus, tmp_path: Path
+) -> None:
+    """Its training rows may be this corpus's validation or test movies: the blend's figures
+    would flatter it."""
+    prepared, splits = corpus
+    other_data = prepared | {"data_sha256": "0" * 64}
+    blend = choose_blend(FIXTURE_MODEL, uninformative(splits), splits, other_data, [0.0, 1.0])
+    assert blend == {
+        "weight": 0.0,
+        "tried": {},
+        "skipped": f"{FIXTURE_MODEL} was trained on other data (sha256 c9633862cba6...)",
+    }
+    other_fields = prepared | {"text_fields": "description"}
+    blend = choose_blend(FIXTURE_MODEL, uninformative(splits), splits, other_fields, [0.0, 1.0])
+    assert blend["skipped"] == f"{FIXTURE_MODEL} reads title+description, the corpus description"
+    # A packaged static model whose manifest names other data: the two-way blend goes on alone.
+    static = tmp_path / "packaged"
+    shutil.copytree(static_pipeline(tmp_path, prepared["labels"]), static / "pipeline")
+    manifest = json.loads((FIXTURE_MODEL / "manifest.json").read_text())
+    (static / "manifest.json").write_text(json.dumps(manifest | {"data_sha256": "1" * 64}))
+    blend = choose_blend(
+        FIXTURE_MODEL, uninformative(splits), splits, prepared, [0.0, 1.0], static, [0.25]
+    )
+    assert blend["weight"] == 1.0 and blend["static"] == {
+        "model": str(static),
+        "kept": False,
+        "skipped": f"{static} was trained on other data (sha256 111111111111...)",
+    }
