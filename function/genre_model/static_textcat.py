@@ -71,11 +71,15 @@ class StaticWeights:
         quantized = np.rint(vectors / scales[:, None]).astype(np.int8)
         return cls(quantized, scales.astype(np.float32), head)
 
-    def float_vectors(self) -> np.ndarray:
-        if self.scales is None:
-            return self.vectors.astype(np.float32)
-        vectors: np.ndarray = self.vectors.astype(np.float32) * self.scales[:, None]
-        return vectors
+    @property
+    def dims(self) -> int:
+        return int(self.vectors.shape[1])
+
+    def rows(self, ids: np.ndarray) -> np.ndarray:
+        """The vectors of pieces ids in float32. Only the rows a text needs are converted: the
+        table stays as stored, so loading converts nothing and holds no float32 copy."""
+        rows: np.ndarray = self.vectors[ids].astype(np.float32)
+        return rows if self.scales is None else rows * self.scales[ids, None]
 
     def save(self, path: Path) -> None:
         arrays = {"vectors": self.vectors}
@@ -146,7 +150,6 @@ class StaticTextCat:
         self.bow_weight = bow_weight
         self._pieces: PieceTokenizer | None = None
         self._weights: StaticWeights | None = None
-        self._vectors = np.zeros((0, 0), dtype=np.float32)
 
     @property
     def labels(self) -> tuple[str, ...]:
@@ -159,7 +162,6 @@ class StaticTextCat:
             raise ValueError(f"the head scores {outputs} labels, not {len(self._labels)}")
         self._pieces = PieceTokenizer(tokenizer)
         self._weights = weights
-        self._vectors = weights.float_vectors()
 
     def piece_ids(self, docs: Sequence[Doc]) -> list[tuple[np.ndarray, np.ndarray]]:
         if self._pieces is None:
@@ -168,10 +170,12 @@ class StaticTextCat:
 
     def mean_vectors(self, docs: Sequence[Doc]) -> np.ndarray:
         """(docs, dims): the mean vector of each doc's pieces (zeros for a doc with none)."""
-        means = np.zeros((len(docs), self._vectors.shape[1]), dtype=np.float32)
+        if self._weights is None:
+            raise ValueError(f"{self.name}: no model loaded (from_disk)")
+        means = np.zeros((len(docs), self._weights.dims), dtype=np.float32)
         for row, (ids, _tokens) in enumerate(self.piece_ids(docs)):
             if len(ids):
-                means[row] = self._vectors[ids].mean(axis=0)
+                means[row] = self._weights.rows(ids).mean(axis=0)
         return means
 
     def _cats(self, static: np.ndarray, docs: Sequence[Doc]) -> list[dict[str, float]]:
@@ -210,7 +214,7 @@ class StaticTextCat:
         token equal to each word, in closed form (see the module's docstring)."""
         assert self._weights is not None
         ((ids, tokens),) = self.piece_ids([doc])
-        rows = self._vectors[ids]
+        rows = self._weights.rows(ids)
         total = rows.sum(axis=0)
         column = {word: k for k, word in enumerate(words)}
         texts = [token.text for token in doc]

@@ -55,7 +55,7 @@ def build(directory: Path, labels: int, dtype: str = "float32") -> object:
 
 def expected_scores(stored: object, piece_ids: list[int]) -> np.ndarray:
     """What the model computes, by hand: sigmoid(head(mean of the known pieces' vectors))."""
-    vectors = stored.float_vectors()  # type: ignore[attr-defined]
+    vectors = stored.rows(np.arange(len(stored.vectors)))  # type: ignore[attr-defined]
     known = [i for i in piece_ids if i != PIECES.index("[UNK]")]
     hidden = vectors[known].mean(axis=0) if known else np.zeros(DIMS, dtype=np.float32)
     (w1, b1), (w2, b2) = stored.layers  # type: ignore[attr-defined]
