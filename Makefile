@@ -30,6 +30,8 @@ LOCK := layers/runtime/requirements.lock
 ONNX_LOCK := layers/runtime/requirements-onnx.lock
 # The same plus tokenizers, for an image that serves the static recipe.
 STATIC_LOCK := layers/runtime/requirements-static.lock
+# What those two leave out: tokenizers' hub client, which reading tokenizer.json never uses.
+LOCK_EXCLUDES := layers/runtime/lock-excludes.txt
 TRANSFORMER ?= 1
 # make train RECIPE=static: the encoder to distil from (default: the pretrained MiniLM).
 TEACHER ?=
@@ -223,11 +225,11 @@ variants: $(VENV)/.installed-train ## Train and compare model variants on dev ->
 lock: $(VENV)/.installed-dev ## Regenerate the hashed locks: the image's ([function], +[onnx]) and the deploy tools'
 	$(BIN)/uv pip compile pyproject.toml --extra function --universal --python-version 3.11 \
 	    --generate-hashes --quiet --custom-compile-command "make lock" -o $(LOCK)
-	$(BIN)/uv pip compile pyproject.toml --extra function --extra onnx --universal \
-	    --python-version 3.11 --generate-hashes --quiet --custom-compile-command "make lock" \
-	    -o $(ONNX_LOCK)
-	$(BIN)/uv pip compile pyproject.toml --extra function --extra static -c $(ONNX_LOCK) \
+	$(BIN)/uv pip compile pyproject.toml --extra function --extra onnx --excludes $(LOCK_EXCLUDES) \
 	    --universal --python-version 3.11 --generate-hashes --quiet \
+	    --custom-compile-command "make lock" -o $(ONNX_LOCK)
+	$(BIN)/uv pip compile pyproject.toml --extra function --extra static -c $(ONNX_LOCK) \
+	    --excludes $(LOCK_EXCLUDES) --universal --python-version 3.11 --generate-hashes --quiet \
 	    --custom-compile-command "make lock" -o $(STATIC_LOCK)
 	$(BIN)/uv pip compile pyproject.toml deploy/requirements.in --extra model --extra aws \
 	    --extra onnx -c $(ONNX_LOCK) --universal --python-version 3.11 --generate-hashes --quiet \

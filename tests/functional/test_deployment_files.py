@@ -76,6 +76,14 @@ def test_a_lock_holds_its_extras_pins(lock: Path, extras_in_it: tuple[str, ...])
         assert pins[canonical(requirement.name)] == specifier.version, line
 
 
+@pytest.mark.parametrize("lock", [ONNX_LOCK, STATIC_LOCK])
+def test_the_locks_with_tokenizers_leave_its_hub_client_out(lock: Path) -> None:
+    """It reads tokenizer.json from the model's files and never a hub: 28 MB the image would
+    ship unused (test_it_serves_without_tokenizers_hub_client serves without it)."""
+    pins = lock_pins(lock)
+    assert "tokenizers" in pins and "huggingface-hub" not in pins and "hf-xet" not in pins
+
+
 @pytest.mark.parametrize("lock", [LOCK, ONNX_LOCK, STATIC_LOCK])
 def test_the_tests_run_the_versions_the_image_installs(lock: Path) -> None:
     """Every locked package is installed here at the locked version: what is tested ships."""

@@ -3,6 +3,8 @@ built in the test: no PyTorch, no model2vec."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -50,6 +52,17 @@ def test_a_saved_pipeline_loads_with_spacy_load_and_scores_as_the_model_does(
     assert list(cats.values()) == pytest.approx(expected.tolist(), abs=1e-6)
     nothing = expected_scores(stored, [])  # no known piece: the head on a zero vector
     assert list(nlp("spies").cats.values()) == pytest.approx(nothing.tolist(), abs=1e-6)
+
+
+def test_it_serves_without_tokenizers_hub_client(saved: tuple[Path, StaticWeights]) -> None:
+    """The image's locks leave huggingface-hub out (layers/runtime/lock-excludes.txt)."""
+    pipeline, _stored = saved
+    blocked = "import sys; sys.modules['huggingface_hub'] = None; "  # any import of it fails
+    score = f"import spacy; print(spacy.load({str(pipeline)!r})('The detective murders').cats)"
+    result = subprocess.run(
+        [sys.executable, "-c", blocked + score], capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode == 0 and "'Action'" in result.stdout, result.stderr
 
 
 def test_a_batch_scores_as_single_texts(saved: tuple[Path, StaticWeights]) -> None:
