@@ -35,11 +35,15 @@ def blended(base: SplitScores, added: Sequence[tuple[float, SplitScores]]) -> di
     }
 
 
-def other_data(model: Path, prepared: Mapping[str, Any]) -> str | None:
-    """Why a packaged model must not be blended with a recipe trained on the corpus prepared
-    says: its manifest names other data or text fields (its training rows may be this corpus's
-    validation or test movies, whose figures would then flatter the blend). None: the same, or
-    a bare pipeline with no manifest to tell."""
+def not_blendable(
+    model: Path, model_labels: Sequence[str], prepared: Mapping[str, Any]
+) -> str | None:
+    """Why a model must not be blended with a recipe trained on the corpus prepared says: it
+    predicts other labels, or its manifest names other data or text fields (its training rows
+    may be this corpus's validation or test movies, whose figures would then flatter the blend).
+    None: it may be (a bare pipeline has no manifest to tell)."""
+    if set(model_labels) != set(prepared["labels"]):
+        return f"{model} has labels {list(model_labels)}"
     if not (model / MANIFEST_NAME).is_file():
         return None
     manifest = Manifest.read(model)
@@ -72,11 +76,8 @@ def choose_blend(
         return {"weight": 0.0, "tried": {}} | static_skipped(static, "no bag-of-words model")
     labels: list[str] = list(prepared["labels"])
     bow_nlp = load_trained(pipeline_dir(bow))
-    bow_labels = list(bow_nlp.get_pipe(COMPONENT).labels)  # type: ignore[attr-defined]
-    skipped = other_data(bow, prepared)
-    if set(bow_labels) != set(labels):
-        skipped = f"{bow} has labels {bow_labels}"
-    if skipped:
+    bow_labels = bow_nlp.get_pipe(COMPONENT).labels  # type: ignore[attr-defined]
+    if skipped := not_blendable(bow, bow_labels, prepared):
         return {"weight": 0.0, "tried": {}, "skipped": skipped} | static_skipped(static, skipped)
     bow_scores = score_splits(bow_nlp, labels, splits)
     truth = {name: splits[name].truth for name in SCORED_SPLITS}
@@ -91,9 +92,7 @@ def choose_blend(
     if static is None:
         return chosen
     component_dir, alone = static_stage(static, bow_weight=0.0)
-    if set(alone.labels) != set(labels):
-        return chosen | static_skipped(static, f"{static} has labels {alone.labels}")
-    if why := other_data(static, prepared):
+    if why := not_blendable(static, alone.labels, prepared):
         return chosen | static_skipped(static, why)
     three_way = choose_three_way(
         truth,
