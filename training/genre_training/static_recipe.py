@@ -65,19 +65,17 @@ def train_static_recipe(
     labels: list[str] = prepared["labels"]
     teacher_dir = teacher or base_model_dir(config["paths"]["teacher"])
     make_doc = spacy.blank("en").make_doc  # the served pipeline's tokenizer
+    docs = {name: [make_doc(text) for text in split.texts] for name, split in splits.items()}
     started = time.monotonic()
     settings = DistillSettings.from_config(config["distill"])
     vocabulary = []
     if settings.corpus_min_count:
-        words = (t.text for text in splits["train"].texts for t in make_doc(text) if t.is_alpha)
+        words = (token.text for doc in docs["train"] for token in doc if token.is_alpha)
         vocabulary = corpus_vocabulary(teacher_dir, words, settings.corpus_min_count)
     distilled = distill_static(teacher_dir, settings, Path(config["paths"]["cache"]), vocabulary)
     distill_minutes = (time.monotonic() - started) / 60
     tokenize = PieceTokenizer(distilled.tokenizer)
-    pieces = {
-        name: [ids for ids, _tokens in tokenize([make_doc(text) for text in split.texts])]
-        for name, split in splits.items()
-    }
+    pieces = {name: [ids for ids, _tokens in tokenize(split)] for name, split in docs.items()}
     truth = {name: split.truth for name, split in splits.items()}
     trained = train_static(
         distilled.vectors, pieces, truth, labels, HeadSettings.from_config(config["training"])
