@@ -170,10 +170,10 @@ class StaticTextCat:
 
     def mean_vectors(self, docs: Sequence[Doc]) -> np.ndarray:
         """(docs, dims): the mean vector of each doc's pieces (zeros for a doc with none)."""
-        if self._weights is None:
-            raise ValueError(f"{self.name}: no model loaded (from_disk)")
+        pieces = self.piece_ids(docs)  # refuses when no model is loaded
+        assert self._weights is not None  # set with the pieces
         means = np.zeros((len(docs), self._weights.dims), dtype=np.float32)
-        for row, (ids, _tokens) in enumerate(self.piece_ids(docs)):
+        for row, (ids, _tokens) in enumerate(pieces):
             if len(ids):
                 means[row] = self._weights.rows(ids).mean(axis=0)
         return means
