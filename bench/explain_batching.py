@@ -25,22 +25,18 @@ from typing import Any
 import numpy as np
 
 from genre_model.classifier import GenreClassifier
-from genre_model.explanations import candidate_words, variants_without
+from genre_model.explanations import movie_words, variants_without
 from genre_model.manifest import PIPELINE_DIR
 from genre_model.onnx_textcat import MODEL_FILE, TOKENIZER_FILE
-from genre_model.text import compose_text
 from genre_training.pipelines import COMPONENT
 
 BATCH_SIZES = (8, 16, 64)
 
 
 def explanation_texts(classifier: GenreClassifier, title: str, description: str) -> list[str]:
-    text = compose_text(title, description, classifier.manifest.text_fields)
-    fields = [(0, len(title.strip())), (len(text) - len(description.strip()), len(text))]
     with classifier.memory_zone():
-        doc = classifier.tokenize(text)
-        words = candidate_words(doc, fields, classifier.read_chars(text))
-        return [text, *(variant.text for variant in variants_without(doc, words))]
+        doc, words = movie_words(classifier, title, description)
+        return [doc.text, *(variant.text for variant in variants_without(doc, words))]
 
 
 def run(session: Any, encodings: list[Any], batch: int) -> np.ndarray:

@@ -86,18 +86,24 @@ def scores_without_each(
     return last.cats_without(docs[0], words, docs[1:])  # type: ignore[no-any-return]
 
 
+def movie_words(classifier: GenreClassifier, title: str, description: str) -> tuple[Doc, list[str]]:
+    """The model's input text for the movie as a Doc, and the words to explain it by
+    (candidate_words). Call it in the classifier's memory zone: the Doc must not outlive it."""
+    text = compose_text(title, description, classifier.manifest.text_fields)
+    fields = [(len(text) - len(description.strip()), len(text))]  # the description ends the text
+    if classifier.manifest.text_fields != "description":
+        fields.insert(0, (0, len(title.strip())))
+    doc = classifier.tokenize(text)
+    return doc, candidate_words(doc, fields, classifier.read_chars(text))
+
+
 def explain(
     classifier: GenreClassifier, title: str, description: str, top: int = DEFAULT_TOP
 ) -> Explanation:
     if not 1 <= top <= MAX_TOP:
         raise ValueError(f"top must be between 1 and {MAX_TOP}, not {top}")
-    text = compose_text(title, description, classifier.manifest.text_fields)
-    fields = [(len(text) - len(description.strip()), len(text))]  # the description ends the text
-    if classifier.manifest.text_fields != "description":
-        fields.insert(0, (0, len(title.strip())))
     with classifier.memory_zone():  # the Docs and their new words are freed at its end
-        doc = classifier.tokenize(text)
-        words = candidate_words(doc, fields, classifier.read_chars(text))
+        doc, words = movie_words(classifier, title, description)
         base, *variants = scores_without_each(classifier, doc, words)
     explained = {}
     for label in classifier.labels:
